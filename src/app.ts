@@ -1,0 +1,38 @@
+import { cors } from "@elysiajs/cors";
+import { Elysia } from "elysia";
+import type { Config } from "./config";
+import type { EventStore } from "./db/store";
+import { eventRoutes } from "./events/routes";
+import { healthRoutes } from "./health/routes";
+import { apiDocs } from "./http/docs";
+import { errorHandling } from "./http/error-handler";
+import type { Logger } from "./logger";
+
+export interface AppDeps {
+  config: Pick<Config, "corsOrigins" | "maxBodyBytes">;
+  store: EventStore;
+  logger: Logger;
+}
+
+/** Builds the whole HTTP app from injected config and store; tests build one per case. */
+export function createApp({ config, store, logger }: AppDeps) {
+  // normalize: false makes validation strict: the default normaliser turns an array payload
+  // into {"0": ...} and null into {}, instead of rejecting them.
+  return new Elysia({ normalize: false })
+    .use(errorHandling(logger))
+    .use(
+      cors({
+        origin: config.corsOrigins === "*" ? true : config.corsOrigins,
+        credentials: false,
+        methods: ["GET", "POST", "OPTIONS"],
+        allowedHeaders: ["content-type", "x-request-id"],
+        exposeHeaders: ["x-request-id", "retry-after"],
+        maxAge: 86400,
+      }),
+    )
+    .use(apiDocs())
+    .use(healthRoutes(store))
+    .use(eventRoutes({ config, store, logger }));
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,78 @@
+import { Database } from "bun:sqlite";
+import { getTableName, isTable } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/bun-sqlite";
+import { pushSQLiteSchema } from "drizzle-kit/api";
+
+/** Raised when applying the schema would lose or rewrite data; the server must not start. */
+export class UnsafeSchemaChangeError extends Error {
+  constructor(readonly statement: string) {
+    super(`refusing to apply schema change that could lose or rewrite data: ${statement}`);
+    this.name = "UnsafeSchemaChangeError";
+  }
+}
+
+// Only additive statements may run unattended: anything else (DROP, table rebuilds,
+// data copies, PRAGMA toggles) means drizzle-kit wants to rewrite existing data.
+const ADDITIVE = [
+  /^CREATE TABLE [`"]?\w+[`"]? \(/i,
+  /^CREATE (UNIQUE )?INDEX [`"]?\w+[`"]? ON [`"]?\w+[`"]? /i,
+  /^ALTER TABLE [`"]?\w+[`"]? ADD [`"]?\w+[`"]? /i,
+];
+
+export interface PushResult {
+  statements: string[];
+}
+
+/**
+ * Brings the owned tables of `schema` up to date in `sqlite`, using drizzle-kit's own diff.
+ *
+ * drizzle-kit introspects the whole database and plans DROP TABLE for anything not in the
+ * schema (or prompts on a TTY, crashing without one). So the diff runs against an in-memory
+ * copy holding only the DDL of the tables this schema owns; the planned statements are then
+ * checked against an additive allowlist and applied to the real file in the same transaction.
+ */
+export async function pushSchema(sqlite: Database, schema: Record<string, unknown>): Promise<PushResult> {
+  const owned = Object.values(schema)
+    .filter(isTable)
+    .map((table) => getTableName(table));
+  const shadow = new Database(":memory:");
+  // The write lock is held from reading the current DDL to applying the diff, so two
+  // processes booting against one file cannot both plan and apply the same CREATE.
+  sqlite.run("BEGIN IMMEDIATE");
+  try {
+    const placeholders = owned.map(() => "?").join(", ");
+    const ddl = sqlite
+      .query<{ sql: string }, string[]>(
+        `SELECT sql FROM sqlite_master WHERE tbl_name IN (${placeholders}) AND sql IS NOT NULL
+         ORDER BY CASE type WHEN 'table' THEN 0 ELSE 1 END`,
+      )
+      .all(...owned);
+    for (const { sql } of ddl) shadow.run(sql);
+
+    const plan = await withStdoutMuted(() => pushSQLiteSchema(schema, drizzle(shadow) as never));
+    const statements = plan.statementsToExecute.map((statement) => statement.trim());
+    const unsafe = statements.find((statement) => !ADDITIVE.some((pattern) => pattern.test(statement)));
+    if (plan.hasDataLoss || unsafe !== undefined) {
+      throw new UnsafeSchemaChangeError(unsafe ?? statements.join("; "));
+    }
+    for (const statement of statements) sqlite.run(statement);
+    sqlite.run("COMMIT");
+    return { statements };
+  } catch (error) {
+    sqlite.run("ROLLBACK");
+    throw error;
+  } finally {
+    shadow.close();
+  }
+}
+
+// drizzle-kit renders a progress spinner on stdout, which would corrupt structured logs.
+async function withStdoutMuted<T>(task: () => Promise<T>): Promise<T> {
+  const write = process.stdout.write;
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+  try {
+    return await task();
+  } finally {
+    process.stdout.write = write;
+  }
+}

@@ -1,0 +1,115 @@
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/bun-sqlite";
+import type { Config } from "../config";
+import { pushSchema, type PushResult } from "./push";
+import * as schema from "./schema";
+import { type EventStore, type NewEvent, StoreUnavailableError } from "./store";
+
+export type SqliteOptions = Pick<Config, "databaseUrl" | "sqliteSynchronous" | "sqliteBusyTimeoutMs">;
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Event store on one SQLite file. Appends are group-committed: everything queued while the
+ * previous transaction ran is written in the next one, and each caller is answered only after
+ * the transaction holding its events has committed.
+ */
+export class SqliteEventStore implements EventStore {
+  readonly db;
+  private readonly insert;
+  private pending: NewEvent[] = [];
+  private waiters: Waiter[] = [];
+  private scheduled = false;
+  private closed = false;
+  private idle: Promise<void> = Promise.resolve();
+
+  private constructor(readonly sqlite: Database, readonly pushed: PushResult) {
+    this.db = drizzle(sqlite, { schema });
+    this.insert = this.db
+      .insert(schema.userEvents)
+      .values({
+        sessionId: sql.placeholder("sessionId"),
+        eventType: sql.placeholder("eventType"),
+        payload: sql.placeholder("payload"),
+        createdAt: sql.placeholder("createdAt"),
+      })
+      .prepare();
+  }
+
+  /** Opens (creating if needed) the database, applies pragmas and pushes the schema. */
+  static async open(options: SqliteOptions): Promise<SqliteEventStore> {
+    if (options.databaseUrl !== ":memory:") mkdirSync(dirname(options.databaseUrl), { recursive: true });
+    const sqlite = new Database(options.databaseUrl, { create: true, strict: true });
+    try {
+      sqlite.run(`PRAGMA busy_timeout = ${options.sqliteBusyTimeoutMs}`);
+      sqlite.run("PRAGMA journal_mode = WAL");
+      sqlite.run(`PRAGMA synchronous = ${options.sqliteSynchronous}`);
+      const pushed = await pushSchema(sqlite, schema);
+      return new SqliteEventStore(sqlite, pushed);
+    } catch (error) {
+      sqlite.close();
+      throw error;
+    }
+  }
+
+  append(events: readonly NewEvent[]): Promise<void> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError("the store is shutting down"));
+    return new Promise<void>((resolve, reject) => {
+      for (const event of events) this.pending.push(event);
+      this.waiters.push({ resolve, reject });
+      this.schedule();
+    });
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return this.sqlite.query("SELECT 1 AS ok").get() !== null;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.idle;
+    this.flush();
+    this.sqlite.close();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // Waiting one macrotask lets every request parsed in this event-loop turn join the batch.
+    this.idle = new Promise((done) =>
+      setImmediate(() => {
+        this.scheduled = false;
+        this.flush();
+        done();
+      }),
+    );
+  }
+
+  private flush(): void {
+    if (this.waiters.length === 0) return;
+    const rows = this.pending;
+    const waiters = this.waiters;
+    this.pending = [];
+    this.waiters = [];
+    try {
+      this.db.transaction(() => {
+        for (const row of rows) this.insert.run(row);
+      }, { behavior: "immediate" });
+    } catch (cause) {
+      const error = new StoreUnavailableError("could not commit events", { cause });
+      for (const waiter of waiters) waiter.reject(error);
+      return;
+    }
+    for (const waiter of waiters) waiter.resolve();
+  }
+}

@@ -1,0 +1,56 @@
+import { Elysia } from "elysia";
+import { StoreUnavailableError } from "../db/store";
+import type { Logger } from "../logger";
+import { type ErrorDetail, type ErrorEnvelope, HttpError } from "./errors";
+import { validationDetails } from "./validation";
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+function envelope(status: number, body: Omit<ErrorEnvelope, "request_id">, requestId: string, headers: Record<string, string> = {}): Response {
+  return Response.json(
+    { ...body, request_id: requestId },
+    { status, headers: { ...headers, "x-request-id": requestId } },
+  );
+}
+
+function problem(code: string, message: string, details: ErrorDetail[] = []) {
+  return { error: code, message, details };
+}
+
+/**
+ * Gives every request an id (taken from a sane incoming x-request-id, else fresh) and turns
+ * every failure into the JSON error envelope. Real faults are logged with the id and answered
+ * with a generic 500: no stack, path or SQL leaves the process.
+ */
+export function errorHandling(logger: Logger) {
+  return new Elysia({ name: "error-handling" })
+    .onRequest(({ request, set }) => {
+      const incoming = request.headers.get("x-request-id");
+      set.headers["x-request-id"] = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    })
+    .onError({ as: "global" }, ({ code, error, set, request }) => {
+      const requestId = String(set.headers["x-request-id"] ?? crypto.randomUUID());
+      // Elysia wraps whatever a body parser throws in a ParseError; ours carry their own status.
+      const thrown = code === "PARSE" && error.cause instanceof HttpError ? error.cause : error;
+      if (thrown instanceof HttpError) {
+        return envelope(thrown.status, problem(thrown.code, thrown.message, thrown.details), requestId, thrown.headers);
+      }
+      switch (code) {
+        case "VALIDATION": {
+          const details = validationDetails(error);
+          const fields = details.map((detail) => detail.path || "body").join(", ");
+          return envelope(422, problem("validation_failed", `The request is invalid: check ${fields}.`, details), requestId);
+        }
+        case "NOT_FOUND":
+          return envelope(404, problem("not_found", `No route for ${request.method} ${new URL(request.url).pathname}.`), requestId);
+        case "PARSE":
+          return envelope(400, problem("malformed_body", "The request body could not be parsed."), requestId);
+      }
+      if (error instanceof StoreUnavailableError) {
+        logger.warn({ err: error, requestId }, "storage unavailable");
+        return envelope(503, problem("storage_unavailable", "Events cannot be stored right now; retry shortly."), requestId, { "retry-after": "1" });
+      }
+      logger.error({ err: error, requestId, method: request.method, url: request.url }, "unhandled error");
+      return envelope(500, problem("internal_error", "An unexpected error occurred; it has been logged."), requestId);
+    });
+}

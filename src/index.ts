@@ -1,0 +1,66 @@
+import { createApp } from "./app";
+import { type Config, ConfigError, parseConfig } from "./config";
+import { UnsafeSchemaChangeError } from "./db/push";
+import { SqliteEventStore } from "./db/sqlite";
+import { createLogger } from "./logger";
+
+function fail(message: string): never {
+  process.stderr.write(`event-ingest: ${message}\n`);
+  process.exit(1);
+}
+
+function loadConfig(): Config {
+  try {
+    return parseConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+}
+
+async function openStore(config: Config): Promise<SqliteEventStore> {
+  try {
+    return await SqliteEventStore.open(config);
+  } catch (error) {
+    if (error instanceof UnsafeSchemaChangeError) {
+      fail(`${error.message}\nBack up the database and apply the change by hand, or run the version that matches it.`);
+    }
+    fail(`cannot open database ${config.databaseUrl}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+const config = loadConfig();
+const logger = createLogger(config.logLevel);
+const store = await openStore(config);
+
+const app = createApp({ config, store, logger }).listen({
+  port: config.port,
+  hostname: config.host,
+  // Bun's own cap answers a bare 413 without our envelope; the body reader enforces
+  // MAX_BODY_BYTES while streaming, so nothing over the limit is buffered either way.
+  maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+});
+
+logger.info(
+  { config: { ...config, port: app.server?.port }, schemaChanges: store.pushed.statements },
+  `listening on http://${config.host}:${app.server?.port}`,
+);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "shutting down: finishing in-flight requests");
+  const deadline = setTimeout(() => {
+    logger.error({ timeoutMs: config.shutdownTimeoutMs }, "shutdown timed out; exiting");
+    process.exit(1);
+  }, config.shutdownTimeoutMs);
+  await app.stop();
+  await store.close();
+  clearTimeout(deadline);
+  logger.info("stopped cleanly");
+  process.exit(0);
+}
+
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));
