@@ -1,0 +1,86 @@
+import type { Subprocess } from "bun";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dir, "..", "..");
+
+/** A temp folder removed by `cleanup()`; the database of an end-to-end test lives in it. */
+export function tempDir(prefix = "event-ingest-"): { path: string; cleanup: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export async function freePort(): Promise<number> {
+  const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+  const port = probe.port!;
+  await probe.stop(true);
+  return port;
+}
+
+export interface RunningServer {
+  url: string;
+  process: Subprocess<"ignore", "pipe", "pipe">;
+  /** Everything the server wrote to stdout so far. */
+  output: () => string;
+  /** Sends a signal and resolves with the exit code. */
+  stop: (signal?: NodeJS.Signals) => Promise<number>;
+}
+
+/** Starts the real server with `bun run start`, waiting until /health answers. */
+export async function startServer(env: Record<string, string>, timeoutMs = 15_000): Promise<RunningServer> {
+  const port = await freePort();
+  const child = Bun.spawn(["bun", "run", "start"], {
+    cwd: ROOT,
+    env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "info", ...env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  let stdout = "";
+  let stderr = "";
+  void (async () => {
+    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) stdout += chunk;
+  })();
+  void (async () => {
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) stderr += chunk;
+  })();
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${stderr}${stdout}`);
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {
+      await Bun.sleep(50);
+    }
+  }
+  if (Date.now() >= deadline) {
+    child.kill("SIGKILL");
+    throw new Error(`server did not become healthy: ${stderr}${stdout}`);
+  }
+  return {
+    url,
+    process: child,
+    output: () => stdout + stderr,
+    stop: async (signal = "SIGTERM") => {
+      child.kill(signal);
+      return await child.exited;
+    },
+  };
+}
+
+/** Runs `bun run start` to completion (for boot failures); returns exit code and output. */
+export async function runToExit(env: Record<string, string>, timeoutMs = 15_000) {
+  const child = Bun.spawn(["bun", "run", "start"], {
+    cwd: ROOT,
+    env: { ...process.env, HOST: "127.0.0.1", PORT: "0", ...env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  const [code, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()]);
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
