@@ -4,21 +4,14 @@ import type { EventStore } from "../db/store";
 import type { Logger } from "../logger";
 import { readJsonBody } from "../http/body";
 import { errorEnvelope } from "../http/errors";
-import { acceptedResponse, EVENT_TYPES, eventBody, type EventType } from "./model";
+import { acceptedResponse, EVENT_TYPES, eventBody, exampleEvent } from "./model";
 import { recordEvent } from "./service";
 
-const EXAMPLE_PAYLOADS: Record<EventType, Record<string, unknown>> = {
-  card_click: { card_id: "c_123", position: 4, list: "recommended" },
-  sage_query: { query: "quiet hotels near the lake", results: 12 },
-  filter_change: { filter: "price", from: "any", to: "under_100" },
-};
-
-const requestExamples = Object.fromEntries(
-  EVENT_TYPES.map((type) => [
-    type,
-    { summary: type, value: { session_id: "3f6c2a9e-7b1d-4c55-9a0e-2d8f1b7c4e10", event_type: type, payload: EXAMPLE_PAYLOADS[type] } },
-  ]),
-);
+// The docs plugin builds the request body from the schema alone, so the per-type examples
+// live in the operation description.
+const examplesMarkdown = EVENT_TYPES.map(
+  (type) => `\`${type}\`:\n\`\`\`json\n${JSON.stringify(exampleEvent(type))}\n\`\`\``,
+).join("\n\n");
 
 export interface EventRoutesDeps {
   config: Pick<Config, "maxBodyBytes">;
@@ -43,13 +36,8 @@ export function eventRoutes({ config, store, logger }: EventRoutesDeps) {
         summary: "Record one user event",
         description:
           "Stores one event and answers 202 once it is committed. No authentication. Accepts `application/json` " +
-          "(fetch with `keepalive: true`) and `text/plain` (navigator.sendBeacon) bodies with identical validation.",
-        requestBody: {
-          required: true,
-          content: Object.fromEntries(
-            ["application/json", "text/plain"].map((type) => [type, { schema: eventBody, examples: requestExamples }]),
-          ),
-        },
+          "(fetch with `keepalive: true`) and `text/plain` (navigator.sendBeacon) bodies with identical validation.\n\n" +
+          `Examples:\n\n${examplesMarkdown}`,
       },
     },
   );
