@@ -1,5 +1,5 @@
 import type { Subprocess } from "bun";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -22,15 +22,39 @@ export interface RunningServer {
   url: string;
   process: Subprocess<"ignore", "pipe", "pipe">;
   /** Everything the server wrote to stdout so far. */
+  stdout: () => string;
+  /** Everything the server wrote to stdout and stderr so far. */
   output: () => string;
-  /** Sends a signal and resolves with the exit code. */
+  /** Sends a signal to the server process itself and resolves with the exit code. */
   stop: (signal?: NodeJS.Signals) => Promise<number>;
 }
 
-/** Starts the real server with `bun run start`, waiting until /health answers. */
+/**
+ * `bun run start` runs the server as a child of the runner. A signal meant for the server goes
+ * to that child: the runner forwards SIGTERM, but a SIGKILL of the runner would orphan the server.
+ */
+function serverPid(runner: Subprocess): number {
+  try {
+    const children = readFileSync(`/proc/${runner.pid}/task/${runner.pid}/children`, "utf8").trim().split(/\s+/);
+    return children[0] ? Number(children[0]) : runner.pid;
+  } catch {
+    return runner.pid;
+  }
+}
+
+function kill(runner: Subprocess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(serverPid(runner), signal);
+  } catch {
+    // Already gone.
+  }
+  if (signal === "SIGKILL") runner.kill("SIGKILL");
+}
+
+/** Starts the real server with `bun run start` (--silent: its output is only the server's), waiting until /health answers. */
 export async function startServer(env: Record<string, string>, timeoutMs = 15_000): Promise<RunningServer> {
   const port = await freePort();
-  const child = Bun.spawn(["bun", "run", "start"], {
+  const child = Bun.spawn(["bun", "run", "--silent", "start"], {
     cwd: ROOT,
     env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "info", ...env },
     stdin: "ignore",
@@ -47,24 +71,27 @@ export async function startServer(env: Record<string, string>, timeoutMs = 15_00
   })();
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  let healthy = false;
+  while (!healthy && Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${stderr}${stdout}`);
     try {
-      if ((await fetch(`${url}/health`)).ok) break;
+      healthy = (await fetch(`${url}/health`)).ok;
     } catch {
-      await Bun.sleep(50);
+      // Not listening yet.
     }
+    if (!healthy) await Bun.sleep(50);
   }
-  if (Date.now() >= deadline) {
-    child.kill("SIGKILL");
+  if (!healthy) {
+    kill(child, "SIGKILL");
     throw new Error(`server did not become healthy: ${stderr}${stdout}`);
   }
   return {
     url,
     process: child,
+    stdout: () => stdout,
     output: () => stdout + stderr,
     stop: async (signal = "SIGTERM") => {
-      child.kill(signal);
+      kill(child, signal);
       return await child.exited;
     },
   };
@@ -72,14 +99,14 @@ export async function startServer(env: Record<string, string>, timeoutMs = 15_00
 
 /** Runs `bun run start` to completion (for boot failures); returns exit code and output. */
 export async function runToExit(env: Record<string, string>, timeoutMs = 15_000) {
-  const child = Bun.spawn(["bun", "run", "start"], {
+  const child = Bun.spawn(["bun", "run", "--silent", "start"], {
     cwd: ROOT,
     env: { ...process.env, HOST: "127.0.0.1", PORT: "0", ...env },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
   });
-  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  const timer = setTimeout(() => kill(child, "SIGKILL"), timeoutMs);
   const [code, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()]);
   clearTimeout(timer);
   return { code, stdout, stderr };
