@@ -4,7 +4,7 @@ import { HttpError } from "./errors";
 const ACCEPTED_TYPES = ["application/json", "text/plain"];
 
 /**
- * Reads a JSON body sent as application/json or text/plain, refusing more than `maxBytes`
+ * Reads a JSON object body sent as application/json or text/plain, refusing more than `maxBytes`
  * without buffering the excess: a too-large Content-Length is refused before reading, and a
  * chunked body is cut off as soon as it passes the limit.
  */
@@ -18,12 +18,19 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
 
   const text = await readText(request, maxBytes);
   if (text.trim() === "") throw new HttpError(400, "empty_body", "The request body is empty; send a JSON object.");
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     const reason = error instanceof SyntaxError ? error.message : "invalid JSON";
     throw new HttpError(400, "malformed_json", "The request body is not valid JSON.", [{ path: "", message: reason }]);
   }
+  // Checked here, not left to the schema: Elysia applies defaults before validating, which
+  // turns an array into an object, and TypeBox then reports its indexes as unknown fields.
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new HttpError(422, "validation_failed", "The request body must be a JSON object.", [{ path: "", message: "must be a JSON object" }]);
+  }
+  return value;
 }
 
 async function readText(request: Request, maxBytes: number): Promise<string> {
