@@ -1,0 +1,117 @@
+import { Database } from "bun:sqlite";
+import { afterEach, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { createApp } from "../src/app";
+import { parseConfig } from "../src/config";
+import { SqliteEventStore } from "../src/db/sqlite";
+import { type EventStore, type NewEvent, StoreUnavailableError } from "../src/db/store";
+import { EVENT_TYPES } from "../src/events/model";
+import { postJson, rowCount, silentLogger } from "./support/app";
+import { expectEnvelope } from "./support/envelope";
+import { capturingLogger } from "./support/log-capture";
+import { tempDir } from "./support/server";
+
+const EVENT = { session_id: "fault", event_type: EVENT_TYPES[0], payload: { k: 1 } };
+const config = parseConfig({ DATABASE_URL: ":memory:" });
+
+/** A store double that fails the way a broken database would; everything else is the real app. */
+function failingStore(append: (events: readonly NewEvent[]) => Promise<void>): EventStore {
+  return { append, ping: async () => true, close: async () => {} };
+}
+
+// What a real fault message could carry and must never leave the process.
+const SECRET = "SQLITE_CORRUPT at /var/lib/events/secret.db: INSERT INTO user_events (session_id) VALUES ('x')";
+
+function expectNoLeak(text: string) {
+  for (const fragment of ["SQLITE", "/var/lib", "secret", "INSERT", "user_events", "    at ", ".ts:"]) {
+    expect(text).not.toContain(fragment);
+  }
+}
+
+describe("a real server fault is a 500 without internals", () => {
+  for (const [label, append] of [
+    ["append throws synchronously", () => {
+      throw new Error(SECRET);
+    }],
+    ["append rejects", () => Promise.reject(new Error(SECRET))],
+  ] as const) {
+    test(`${label}: generic envelope, no stack, message or SQL; logged with the same request id`, async () => {
+      const { logger, lines } = capturingLogger("info");
+      const app = createApp({ config, store: failingStore(append as EventStore["append"]), logger });
+      const response = await postJson(app, "/api/events", EVENT);
+      const raw = await response.clone().text();
+
+      const body = await expectEnvelope(response, 500, "internal_error");
+      expect(body.details).toEqual([]);
+      expectNoLeak(raw);
+
+      const errors = lines().filter((line) => line.level === 50);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]!.requestId).toBe(body.request_id);
+      const err = errors[0]!.err as { message: string; stack: string };
+      expect(err.message).toBe(SECRET);
+      expect(err.stack).toContain("faults.test.ts");
+    });
+  }
+});
+
+describe("storage that cannot commit is a 503 with Retry-After", () => {
+  test("append rejecting with StoreUnavailableError", async () => {
+    const { logger, lines } = capturingLogger("info");
+    const app = createApp({
+      config,
+      store: failingStore(() => Promise.reject(new StoreUnavailableError("could not commit events", { cause: new Error(SECRET) }))),
+      logger,
+    });
+    const response = await postJson(app, "/api/events", EVENT);
+    const raw = await response.clone().text();
+    const body = await expectEnvelope(response, 503, "storage_unavailable");
+    expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
+    expectNoLeak(raw);
+    expect(lines().find((line) => line.level === 40 && line.requestId === body.request_id)).toBeDefined();
+  });
+
+  test("a closed store refuses appends: 503, nothing written", async () => {
+    const dir = tempDir();
+    try {
+      const file = join(dir.path, "closed.db");
+      const store = await SqliteEventStore.open(parseConfig({ DATABASE_URL: file }));
+      const app = createApp({ config, store, logger: silentLogger });
+      await store.close();
+      await expectEnvelope(await postJson(app, "/api/events", EVENT), 503, "storage_unavailable");
+      const check = new Database(file, { readonly: true });
+      expect(check.query<{ n: number }, []>("SELECT count(*) AS n FROM user_events").get()!.n).toBe(0);
+      check.close();
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test("a database locked by another writer: 503 while locked, 202 once released, no half-written rows", async () => {
+    const dir = tempDir();
+    try {
+      const file = join(dir.path, "locked.db");
+      const store = await SqliteEventStore.open(parseConfig({ DATABASE_URL: file, SQLITE_BUSY_TIMEOUT_MS: "0" }));
+      const app = createApp({ config, store, logger: silentLogger });
+      const other = new Database(file);
+      other.run("BEGIN IMMEDIATE");
+
+      const locked = await Promise.all(
+        ["a", "b", "c"].map((id) => postJson(app, "/api/events", { ...EVENT, session_id: id })),
+      );
+      for (const response of locked) {
+        await expectEnvelope(response, 503, "storage_unavailable");
+        expect(response.headers.get("retry-after")).toBe("1");
+      }
+      other.run("ROLLBACK");
+      other.close();
+      expect(rowCount(store)).toBe(0);
+
+      expect((await postJson(app, "/api/events", { ...EVENT, session_id: "after" })).status).toBe(202);
+      expect(store.sqlite.query("SELECT session_id FROM user_events").all()).toEqual([{ session_id: "after" }]);
+      await store.close();
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
