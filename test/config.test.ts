@@ -1,0 +1,134 @@
+import { describe, expect, test } from "bun:test";
+import { ConfigError, LOG_LEVELS, parseConfig } from "../src/config";
+import { runToExit, tempDir } from "./support/server";
+
+function expectConfigError(env: Record<string, string>, variable: string) {
+  let thrown: unknown;
+  try {
+    parseConfig(env);
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown).toBeInstanceOf(ConfigError);
+  const error = thrown as ConfigError;
+  expect(error.variable).toBe(variable);
+  expect(error.message).toContain(variable);
+  // One line, so the boot failure is one line too.
+  expect(error.message).not.toContain("\n");
+  return error;
+}
+
+describe("defaults", () => {
+  test("an empty environment gives the documented defaults", () => {
+    expect(parseConfig({})).toEqual({
+      port: 3000,
+      host: "0.0.0.0",
+      databaseUrl: "data/events.db",
+      corsOrigins: "*",
+      maxBodyBytes: 1024 * 1024,
+      logLevel: "info",
+      sqliteSynchronous: "NORMAL",
+      sqliteBusyTimeoutMs: 5000,
+      shutdownTimeoutMs: 8000,
+    });
+  });
+
+  test("empty and blank values count as unset", () => {
+    expect(parseConfig({ PORT: "", HOST: "  ", LOG_LEVEL: "" })).toMatchObject({ port: 3000, host: "0.0.0.0", logLevel: "info" });
+  });
+});
+
+describe("valid values are read", () => {
+  test("every variable", () => {
+    expect(
+      parseConfig({
+        PORT: "8080",
+        HOST: "127.0.0.1",
+        DATABASE_URL: ":memory:",
+        CORS_ORIGINS: "https://a.example.com, http://localhost:5173",
+        MAX_BODY_BYTES: "65536",
+        LOG_LEVEL: "DEBUG",
+        SQLITE_SYNCHRONOUS: "full",
+        SQLITE_BUSY_TIMEOUT_MS: "250",
+        SHUTDOWN_TIMEOUT_MS: "3000",
+      }),
+    ).toEqual({
+      port: 8080,
+      host: "127.0.0.1",
+      databaseUrl: ":memory:",
+      corsOrigins: ["https://a.example.com", "http://localhost:5173"],
+      maxBodyBytes: 65536,
+      logLevel: "debug",
+      sqliteSynchronous: "FULL",
+      sqliteBusyTimeoutMs: 250,
+      shutdownTimeoutMs: 3000,
+    });
+  });
+
+  test("PORT=0 asks for any free port", () => {
+    expect(parseConfig({ PORT: "0" }).port).toBe(0);
+  });
+
+  test("every log level is accepted", () => {
+    for (const level of LOG_LEVELS) expect(parseConfig({ LOG_LEVEL: level }).logLevel).toBe(level);
+  });
+});
+
+describe("a bad value throws a ConfigError naming the variable", () => {
+  const cases: [string, string][] = [
+    ["PORT", "abc"],
+    ["PORT", "-1"],
+    ["PORT", "65536"],
+    ["PORT", "80.5"],
+    ["PORT", "3000abc"],
+    ["MAX_BODY_BYTES", "lots"],
+    ["MAX_BODY_BYTES", "0"],
+    ["MAX_BODY_BYTES", "1e6"],
+    ["MAX_BODY_BYTES", String(1024 ** 4)],
+    ["LOG_LEVEL", "verbose"],
+    ["SQLITE_SYNCHRONOUS", "SOMETIMES"],
+    ["SQLITE_BUSY_TIMEOUT_MS", "soon"],
+    ["SHUTDOWN_TIMEOUT_MS", "0"],
+    ["CORS_ORIGINS", "not a url"],
+    ["CORS_ORIGINS", "https://a.example.com/path"],
+    ["CORS_ORIGINS", "https://a.example.com,ftp//b"],
+  ];
+  for (const [variable, value] of cases) {
+    test(`${variable}=${JSON.stringify(value)}`, () => {
+      expectConfigError({ [variable]: value }, variable);
+    });
+  }
+});
+
+describe("a bad value stops the real server at boot", () => {
+  test("PORT=abc exits non-zero with one clear line naming PORT on stderr", async () => {
+    const dir = tempDir();
+    try {
+      const { code, stdout, stderr } = await runToExit({ PORT: "abc", DATABASE_URL: `${dir.path}/never.db` });
+      expect(code).not.toBe(0);
+      const lines = stderr.trim().split("\n");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain("PORT");
+      expect(lines[0]).toContain("abc");
+      expect(stderr).not.toMatch(/\n\s+at /);
+      expect(stdout).toBe("");
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test("an unusable DATABASE_URL exits non-zero with one line naming the path", async () => {
+    const dir = tempDir();
+    try {
+      // A regular file where the database's folder should be.
+      await Bun.write(`${dir.path}/file`, "x");
+      const { code, stderr } = await runToExit({ DATABASE_URL: `${dir.path}/file/events.db` });
+      expect(code).not.toBe(0);
+      const lines = stderr.trim().split("\n");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(`${dir.path}/file/events.db`);
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
