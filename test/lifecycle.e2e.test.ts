@@ -187,7 +187,7 @@ describe("graceful shutdown", () => {
     expect(code).toBe(0);
     expect(shutdownMs).toBeLessThan(10_000);
     // The signal landed mid-way: some requests were accepted, and later ones were turned away.
-    expect(result.accepted.length).toBeGreaterThanOrEqual(120);
+    expect(result.accepted.length).toBeGreaterThanOrEqual(100);
     expect(result.accepted.length).toBeLessThan(result.sent.length);
     expect(result.other.every((outcome) => outcome === "error" || outcome === 503)).toBe(true);
     expect(storedSessions().sort()).toEqual([...result.accepted].sort());
