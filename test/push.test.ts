@@ -193,13 +193,25 @@ describe("a change that would drop or rewrite data is refused, and nothing is to
     expect(dump(db)).toBe(before);
   });
 
-  test("an index added by hand on user_events is never dropped: the push refuses instead", async () => {
+  test("an index added by hand on user_events is left alone: no statement, the service boots", async () => {
     await pushSchema(db, schema);
     db.run("CREATE INDEX ix_ops_payload ON user_events(payload)");
     const before = dump(db);
 
+    const result = await pushSchema(db, schema);
+    expect(result.statements).toEqual([]);
+    expect(indexNames(db)).toContain("ix_ops_payload");
+    expect(dump(db)).toBe(before);
+  });
+
+  test("an index of the schema's name but other columns is refused, not silently rebuilt", async () => {
+    await pushSchema(db, schema);
+    db.run("DROP INDEX ix_user_events_session_id");
+    db.run("CREATE INDEX ix_user_events_session_id ON user_events(payload)");
+    const before = dump(db);
+
     const error = await pushSchema(db, schema).catch((caught: unknown) => caught);
-    expectRefused(error, /DROP INDEX `ix_ops_payload`/);
+    expectRefused(error, /DROP INDEX `ix_user_events_session_id`/);
     expect(dump(db)).toBe(before);
   });
 

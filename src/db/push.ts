@@ -1,5 +1,6 @@
 import { Database } from "bun:sqlite";
-import { getTableName, isTable } from "drizzle-orm";
+import { is } from "drizzle-orm";
+import { getTableConfig, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { drizzle } from "drizzle-orm/bun-sqlite";
 import { pushSQLiteSchema } from "drizzle-kit/api";
 
@@ -28,25 +29,29 @@ export interface PushResult {
  *
  * drizzle-kit introspects the whole database and plans DROP TABLE for anything not in the
  * schema (or prompts on a TTY, crashing without one). So the diff runs against an in-memory
- * copy holding only the DDL of the tables this schema owns; the planned statements are then
- * checked against an additive allowlist and applied to the real file in the same transaction.
+ * copy holding only the DDL of the tables and indexes this schema declares (an index an
+ * operator added by hand is theirs, and stays); the planned statements are then checked
+ * against an additive allowlist and applied to the real file in the same transaction.
  */
 export async function pushSchema(sqlite: Database, schema: Record<string, unknown>): Promise<PushResult> {
-  const owned = Object.values(schema)
-    .filter(isTable)
-    .map((table) => getTableName(table));
+  const tables = Object.values(schema)
+    .filter((value) => is(value, SQLiteTable))
+    .map((table) => getTableConfig(table));
+  const owned = [
+    ...tables.map((table) => ({ type: "table", name: table.name })),
+    ...tables.flatMap((table) => table.indexes.map((index) => ({ type: "index", name: index.config.name }))),
+  ];
   const shadow = new Database(":memory:");
   // The write lock is held from reading the current DDL to applying the diff, so two
   // processes booting against one file cannot both plan and apply the same CREATE.
   sqlite.run("BEGIN IMMEDIATE");
   try {
-    const placeholders = owned.map(() => "?").join(", ");
     const ddl = sqlite
-      .query<{ sql: string }, string[]>(
-        `SELECT sql FROM sqlite_master WHERE tbl_name IN (${placeholders}) AND sql IS NOT NULL
-         ORDER BY CASE type WHEN 'table' THEN 0 ELSE 1 END`,
+      .query<{ type: string; name: string; sql: string }, []>(
+        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY CASE type WHEN 'table' THEN 0 ELSE 1 END",
       )
-      .all(...owned);
+      .all()
+      .filter((object) => owned.some((mine) => mine.type === object.type && mine.name === object.name));
     for (const { sql } of ddl) shadow.run(sql);
 
     const plan = await withStdoutMuted(() => pushSQLiteSchema(schema, drizzle(shadow) as never));
