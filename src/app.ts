@@ -22,7 +22,9 @@ export function createApp({ config, store, logger }: AppDeps) {
     .use(errorHandling(logger))
     .use(
       cors({
-        origin: config.corsOrigins === "*" ? true : config.corsOrigins,
+        // A predicate rather than `true`: the plugin then sends `Vary: Origin` instead of
+        // `Vary: *`, which would make every response (the SDK script too) uncacheable.
+        origin: config.corsOrigins === "*" ? () => true : config.corsOrigins,
         credentials: false,
         methods: ["GET", "POST", "OPTIONS"],
         allowedHeaders: ["content-type", "x-request-id"],

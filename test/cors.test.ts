@@ -43,6 +43,13 @@ describe("CORS with CORS_ORIGINS=* (the default)", () => {
     expect(rowCount(ctx.store)).toBe(1);
   });
 
+  test("responses vary by Origin only, never `Vary: *`, so they stay cacheable", async () => {
+    ctx = await buildApp();
+    for (const response of [await post(OTHER), await send(ctx.app, "/health", { headers: { origin: OTHER } })]) {
+      expect(response.headers.get("vary")).toBe("Origin");
+    }
+  });
+
   test("error answers carry the allow-origin header too, so the page can read the envelope", async () => {
     ctx = await buildApp();
     const response = await send(ctx.app, "/api/events", { method: "POST", headers: { origin: OTHER, "content-type": "application/json" }, body: "{" });
