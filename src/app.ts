@@ -2,6 +2,7 @@ import { cors } from "@elysiajs/cors";
 import { Elysia } from "elysia";
 import type { Config } from "./config";
 import type { EventStore } from "./db/store";
+import { batchRoutes } from "./events/batch-routes";
 import { eventRoutes } from "./events/routes";
 import { healthRoutes } from "./health/routes";
 import { apiDocs } from "./http/docs";
@@ -9,7 +10,7 @@ import { errorHandling } from "./http/error-handler";
 import type { Logger } from "./logger";
 
 export interface AppDeps {
-  config: Pick<Config, "corsOrigins" | "maxBodyBytes">;
+  config: Pick<Config, "corsOrigins" | "maxBodyBytes" | "maxBatchEvents">;
   store: EventStore;
   logger: Logger;
 }
@@ -34,7 +35,8 @@ export function createApp({ config, store, logger }: AppDeps) {
     )
     .use(apiDocs())
     .use(healthRoutes(store))
-    .use(eventRoutes({ config, store, logger }));
+    .use(eventRoutes({ config, store, logger }))
+    .use(batchRoutes({ config, store, logger }));
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -12,6 +12,8 @@ export interface Config {
   /** `*` or an explicit list of allowed origins. */
   corsOrigins: "*" | string[];
   maxBodyBytes: number;
+  /** Most events one POST /api/events/batch may carry. */
+  maxBatchEvents: number;
   logLevel: LogLevel;
   sqliteSynchronous: SynchronousMode;
   sqliteBusyTimeoutMs: number;
@@ -75,6 +77,7 @@ export function parseConfig(env: Env): Config {
     databaseUrl: read(env, "DATABASE_URL") ?? "data/events.db",
     corsOrigins: origins(env),
     maxBodyBytes: integer(env, "MAX_BODY_BYTES", 1024 * 1024, 256, 64 * 1024 * 1024),
+    maxBatchEvents: integer(env, "MAX_BATCH_EVENTS", 500, 1, 10_000),
     logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info", (raw) => raw.toLowerCase()),
     sqliteSynchronous: oneOf(env, "SQLITE_SYNCHRONOUS", SYNCHRONOUS_MODES, "NORMAL", (raw) => raw.toUpperCase()),
     sqliteBusyTimeoutMs: integer(env, "SQLITE_BUSY_TIMEOUT_MS", 5000, 0, 600_000),

@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const userEvents = sqliteTable(
   "user_events",
@@ -8,9 +8,16 @@ export const userEvents = sqliteTable(
     eventType: text("event_type", { length: 50 }).notNull(),
     payload: text("payload").notNull().default("{}"),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    // Both added after the first release, so both are nullable: SQLite can only ADD a NOT NULL
+    // column with a constant default, and no constant is a true event id or event time for the
+    // rows already stored. NULL event_id = sent without one (the unique index ignores NULLs);
+    // NULL occurred_at = stored before client time existed, read it as created_at.
+    eventId: text("event_id", { length: 36 }),
+    occurredAt: integer("occurred_at", { mode: "timestamp_ms" }),
   },
   (table) => [
     index("ix_user_events_session_id").on(table.sessionId),
     index("ix_user_events_type_created").on(table.eventType, table.createdAt),
+    uniqueIndex("ux_user_events_event_id").on(table.eventId),
   ],
 );

@@ -6,12 +6,14 @@ import { drizzle } from "drizzle-orm/bun-sqlite";
 import type { Config } from "../config";
 import { pushSchema, type PushResult } from "./push";
 import * as schema from "./schema";
-import { type EventStore, type NewEvent, StoreUnavailableError } from "./store";
+import { type AppendResult, type EventStore, type NewEvent, StoreUnavailableError } from "./store";
 
 export type SqliteOptions = Pick<Config, "databaseUrl" | "sqliteSynchronous" | "sqliteBusyTimeoutMs">;
 
 interface Waiter {
-  resolve: () => void;
+  /** How many of the pending rows, in order, are this caller's. */
+  count: number;
+  resolve: (result: AppendResult) => void;
   reject: (error: Error) => void;
 }
 
@@ -38,7 +40,13 @@ export class SqliteEventStore implements EventStore {
         eventType: sql.placeholder("eventType"),
         payload: sql.placeholder("payload"),
         createdAt: sql.placeholder("createdAt"),
+        eventId: sql.placeholder("eventId"),
+        occurredAt: sql.placeholder("occurredAt"),
       })
+      // A repeated event_id is skipped, not an error: it returns no row and counts as a
+      // duplicate. The unique index makes this hold across transactions and processes too.
+      .onConflictDoNothing({ target: schema.userEvents.eventId })
+      .returning({ id: schema.userEvents.id })
       .prepare();
   }
 
@@ -58,11 +66,11 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  append(events: readonly NewEvent[]): Promise<void> {
+  append(events: readonly NewEvent[]): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new StoreUnavailableError("the store is shutting down"));
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<AppendResult>((resolve, reject) => {
       for (const event of events) this.pending.push(event);
-      this.waiters.push({ resolve, reject });
+      this.waiters.push({ count: events.length, resolve, reject });
       this.schedule();
     });
   }
@@ -101,15 +109,25 @@ export class SqliteEventStore implements EventStore {
     const waiters = this.waiters;
     this.pending = [];
     this.waiters = [];
+    const written: boolean[] = [];
     try {
       this.db.transaction(() => {
-        for (const row of rows) this.insert.run(row);
+        for (const row of rows) {
+          // Without a client time the event happened when it was received.
+          const values = { ...row, eventId: row.eventId ?? null, occurredAt: row.occurredAt ?? row.createdAt };
+          written.push(this.insert.get(values) !== undefined);
+        }
       }, { behavior: "immediate" });
     } catch (cause) {
       const error = new StoreUnavailableError("could not commit events", { cause });
       for (const waiter of waiters) waiter.reject(error);
       return;
     }
-    for (const waiter of waiters) waiter.resolve();
+    let offset = 0;
+    for (const waiter of waiters) {
+      const inserted = written.slice(offset, offset + waiter.count).filter(Boolean).length;
+      offset += waiter.count;
+      waiter.resolve({ inserted, duplicates: waiter.count - inserted });
+    }
   }
 }

@@ -35,14 +35,35 @@ export const exampleEvent = (type: EventType) => ({
   payload: EXAMPLE_PAYLOADS[type],
 });
 
+// Shape only; whether the value is a real point in time is checked by parseClientTime, which
+// reports a bad one with the same 422 envelope.
+export const clientTime = (description: string) =>
+  t.Union([t.String(), t.Number()], {
+    description: `${description} ISO-8601 date-time with a time zone, or epoch milliseconds.`,
+    examples: ["2024-05-01T12:34:56.789Z", 1714566896789],
+  });
+
+// Unknown fields are refused by the schema itself (not only by Elysia's route defaults), so
+// the batch endpoint's compiled checker applies exactly the same rules.
 export const eventBody = t.Object(
   {
     session_id: t.String({ minLength: 1, maxLength: 64, description: "Opaque id of the browser session." }),
     event_type: eventType,
     payload: t.Optional(eventPayload),
+    event_id: t.Optional(
+      t.String({
+        format: "uuid",
+        description: "Client-generated UUID. An event whose event_id is already stored is acknowledged as a duplicate and not stored again.",
+      }),
+    ),
+    timestamp: t.Optional(clientTime("When the event happened, by the client's clock.")),
+    sent_at: t.Optional(clientTime("When the client sent the request, by the same clock; corrects the clock's skew.")),
   },
-  { example: exampleEvent(EVENT_TYPES[0]) },
+  { additionalProperties: false, example: exampleEvent(EVENT_TYPES[0]) },
 );
 export type EventBody = typeof eventBody.static;
 
-export const acceptedResponse = t.Object({ status: t.Literal("accepted") });
+export const acceptedResponse = t.Object({
+  status: t.Literal("accepted"),
+  duplicate: t.Optional(t.Literal(true, { description: "Present when this event_id was already stored; nothing new was written." })),
+});

@@ -4,8 +4,9 @@ import type { EventStore } from "../db/store";
 import type { Logger } from "../logger";
 import { readJsonBody } from "../http/body";
 import { errorEnvelope } from "../http/errors";
+import { validationFailed } from "../http/validation";
 import { acceptedResponse, EVENT_TYPES, eventBody, exampleEvent } from "./model";
-import { recordEvent } from "./service";
+import { prepareEvent } from "./service";
 
 // The docs plugin builds the request body from the schema alone, so the per-type examples
 // live in the operation description.
@@ -23,9 +24,13 @@ export function eventRoutes({ config, store, logger }: EventRoutesDeps) {
   return new Elysia({ name: "events", prefix: "/api" }).post(
     "/events",
     async ({ body, status }) => {
-      await recordEvent(store, body);
-      if (logger.isLevelEnabled("debug")) logger.debug({ eventType: body.event_type, sessionId: body.session_id }, "event recorded");
-      return status(202, { status: "accepted" as const });
+      const prepared = prepareEvent(body, new Date());
+      if (prepared.details) throw validationFailed(prepared.details);
+      const { duplicates } = await store.append([prepared.event]);
+      if (logger.isLevelEnabled("debug")) {
+        logger.debug({ eventType: body.event_type, sessionId: body.session_id, duplicate: duplicates > 0 }, "event recorded");
+      }
+      return status(202, duplicates > 0 ? { status: "accepted" as const, duplicate: true as const } : { status: "accepted" as const });
     },
     {
       parse: ({ request }) => readJsonBody(request, config.maxBodyBytes),

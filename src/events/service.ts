@@ -1,17 +1,46 @@
-import type { EventStore, NewEvent } from "../db/store";
+import type { NewEvent } from "../db/store";
+import type { ErrorDetail } from "../http/errors";
 import type { EventBody } from "./model";
+import { CLIENT_TIME_EXPECTED, type ClientTime, parseClientTime, resolveOccurredAt } from "./time";
 
-/** Maps a validated request body to the row stored for it. */
-export function toNewEvent(body: EventBody, receivedAt: Date): NewEvent {
+/** A schema-valid body either maps to a row or fails the rules the schema cannot express. */
+export type PreparedEvent = { event: NewEvent; details?: undefined } | { event?: undefined; details: ErrorDetail[] };
+
+export interface PrepareOptions {
+  /** JSON Pointer of the event inside the request body, for error details. */
+  path?: string;
+  /** The batch envelope's sent_at (epoch ms), for events that carry none. */
+  sentAt?: number;
+}
+
+/** Maps a schema-valid request body to the row stored for it. */
+export function prepareEvent(body: EventBody, receivedAt: Date, { path = "", sentAt }: PrepareOptions = {}): PreparedEvent {
+  const details: ErrorDetail[] = [];
+  const timestamp = readClientTime(body.timestamp, `${path}/timestamp`, details);
+  const ownSentAt = readClientTime(body.sent_at, `${path}/sent_at`, details);
+  if (details.length > 0) return { details };
   return {
-    sessionId: body.session_id,
-    eventType: body.event_type,
-    payload: JSON.stringify(body.payload ?? {}),
-    createdAt: receivedAt,
+    event: {
+      sessionId: body.session_id,
+      eventType: body.event_type,
+      payload: JSON.stringify(body.payload ?? {}),
+      createdAt: receivedAt,
+      eventId: body.event_id === undefined ? null : canonicalUuid(body.event_id),
+      occurredAt: new Date(resolveOccurredAt({ receivedAt: receivedAt.getTime(), timestamp, sentAt: ownSentAt ?? sentAt })),
+    },
   };
 }
 
-/** Stores one event; resolves once it is committed. */
-export function recordEvent(store: EventStore, body: EventBody): Promise<void> {
-  return store.append([toNewEvent(body, new Date())]);
+/** Parses an optional client time, recording a detail at `path` when it is not a real time. */
+export function readClientTime(value: ClientTime | undefined, path: string, details: ErrorDetail[]): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = parseClientTime(value);
+  if (parsed === undefined) details.push({ path, message: CLIENT_TIME_EXPECTED });
+  return parsed;
 }
+
+// One UUID has many spellings (upper case, a urn:uuid: prefix); idempotency needs one.
+function canonicalUuid(value: string): string {
+  return value.toLowerCase().replace(/^urn:uuid:/, "");
+}
+

@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import { StoreUnavailableError } from "../db/store";
 import type { Logger } from "../logger";
 import { type ErrorDetail, type ErrorEnvelope, HttpError } from "./errors";
-import { validationDetails } from "./validation";
+import { validationDetails, validationFailed } from "./validation";
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -37,9 +37,8 @@ export function errorHandling(logger: Logger) {
       }
       switch (code) {
         case "VALIDATION": {
-          const details = validationDetails(error);
-          const fields = details.map((detail) => detail.path || "body").join(", ");
-          return envelope(422, problem("validation_failed", `The request is invalid: check ${fields}.`, details), requestId);
+          const invalid = validationFailed(validationDetails(error.all));
+          return envelope(invalid.status, problem(invalid.code, invalid.message, invalid.details), requestId);
         }
         case "NOT_FOUND":
           return envelope(404, problem("not_found", `No route for ${request.method} ${new URL(request.url).pathname}.`), requestId);

@@ -1,0 +1,54 @@
+import { Elysia } from "elysia";
+import type { Config } from "../config";
+import type { EventStore } from "../db/store";
+import { readJsonBody } from "../http/body";
+import type { ErrorDetail } from "../http/errors";
+import { errorEnvelope } from "../http/errors";
+import { validationFailed } from "../http/validation";
+import type { Logger } from "../logger";
+import { batchAcceptedResponse, batchEnvelope, sortBatch } from "./batch";
+import { readClientTime } from "./service";
+
+export interface BatchRoutesDeps {
+  config: Pick<Config, "maxBodyBytes" | "maxBatchEvents">;
+  store: EventStore;
+  logger: Logger;
+}
+
+export function batchRoutes({ config, store, logger }: BatchRoutesDeps) {
+  return new Elysia({ name: "events-batch", prefix: "/api" }).post(
+    "/events/batch",
+    async ({ body, status }) => {
+      const receivedAt = new Date();
+      const envelopeErrors: ErrorDetail[] = [];
+      const sentAt = readClientTime(body.sent_at, "/sent_at", envelopeErrors);
+      if (envelopeErrors.length > 0) throw validationFailed(envelopeErrors);
+
+      const { events, rejected } = sortBatch(body.batch, receivedAt, sentAt);
+      const { inserted, duplicates } = events.length > 0 ? await store.append(events) : { inserted: 0, duplicates: 0 };
+      if (logger.isLevelEnabled("debug")) {
+        logger.debug({ size: body.batch.length, inserted, duplicates, rejected: rejected.length }, "batch recorded");
+      }
+      return status(202, { status: "accepted" as const, accepted: inserted, duplicates, rejected });
+    },
+    {
+      parse: ({ request }) => readJsonBody(request, config.maxBodyBytes),
+      body: batchEnvelope(config.maxBatchEvents),
+      response: { 202: batchAcceptedResponse, 400: errorEnvelope, 413: errorEnvelope, 415: errorEnvelope, 422: errorEnvelope, 503: errorEnvelope },
+      detail: {
+        tags: ["Events"],
+        summary: "Record a batch of user events",
+        description:
+          `Up to ${config.maxBatchEvents} events (\`MAX_BATCH_EVENTS\`) in one body of at most ${config.maxBodyBytes} bytes ` +
+          "(`MAX_BODY_BYTES`). Every event is checked with exactly the rules of `POST /api/events`; the valid ones are " +
+          "committed in one transaction before the 202, the invalid ones are listed in `rejected` by index and not stored. " +
+          "`accepted + duplicates + rejected.length` always equals the batch size.\n\n" +
+          "An event whose `event_id` is already stored (a retry, a concurrent copy, or a repeat within the batch) is " +
+          "counted in `duplicates` and not stored again. `sent_at` on the envelope applies to every event without its own.\n\n" +
+          "A malformed envelope (not an object, `batch` missing, empty or too long, an unparseable `sent_at`) is a 422 and " +
+          "a body over the size limit a 413; neither stores anything. Accepts `application/json` and `text/plain` " +
+          "(navigator.sendBeacon), like the single endpoint.",
+      },
+    },
+  );
+}
