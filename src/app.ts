@@ -8,15 +8,18 @@ import { healthRoutes } from "./health/routes";
 import { apiDocs } from "./http/docs";
 import { errorHandling } from "./http/error-handler";
 import type { Logger } from "./logger";
+import type { SdkBundle } from "./sdk/bundle";
+import { sdkRoutes } from "./sdk/routes";
 
 export interface AppDeps {
   config: Pick<Config, "corsOrigins" | "maxBodyBytes" | "maxBatchEvents">;
   store: EventStore;
   logger: Logger;
+  sdk: SdkBundle;
 }
 
 /** Builds the whole HTTP app from injected config and store; tests build one per case. */
-export function createApp({ config, store, logger }: AppDeps) {
+export function createApp({ config, store, logger, sdk }: AppDeps) {
   // normalize: false makes validation strict: the default normaliser turns an array payload
   // into {"0": ...} and null into {}, instead of rejecting them.
   return new Elysia({ normalize: false })
@@ -36,7 +39,8 @@ export function createApp({ config, store, logger }: AppDeps) {
     .use(apiDocs())
     .use(healthRoutes(store))
     .use(eventRoutes({ config, store, logger }))
-    .use(batchRoutes({ config, store, logger }));
+    .use(batchRoutes({ config, store, logger }))
+    .use(sdkRoutes(sdk));
 }
 
 export type App = ReturnType<typeof createApp>;

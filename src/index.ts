@@ -3,6 +3,7 @@ import { type Config, ConfigError, parseConfig } from "./config";
 import { UnsafeSchemaChangeError } from "./db/push";
 import { SqliteEventStore } from "./db/sqlite";
 import { createLogger } from "./logger";
+import { buildSdk, type SdkBundle } from "./sdk/bundle";
 
 function fail(message: string): never {
   process.stderr.write(`event-ingest: ${message}\n`);
@@ -29,11 +30,20 @@ async function openStore(config: Config): Promise<SqliteEventStore> {
   }
 }
 
+async function loadSdk(): Promise<SdkBundle> {
+  try {
+    return await buildSdk();
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+}
+
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
+const sdk = await loadSdk();
 const store = await openStore(config);
 
-const app = createApp({ config, store, logger }).listen({
+const app = createApp({ config, store, logger, sdk }).listen({
   port: config.port,
   hostname: config.host,
   // Bun's own cap answers a bare 413 without our envelope; the body reader enforces

@@ -2,14 +2,18 @@ import { createApp } from "../../src/app";
 import { type Config, parseConfig } from "../../src/config";
 import { SqliteEventStore } from "../../src/db/sqlite";
 import { createLogger } from "../../src/logger";
+import { buildSdk } from "../../src/sdk/bundle";
 
 export const silentLogger = createLogger("silent");
+
+// Built once per test process: every app serves the same client.
+const sdk = buildSdk();
 
 /** A fresh app on its own in-memory database; the config is the defaults plus `env`. */
 export async function buildApp(env: Record<string, string> = {}) {
   const config: Config = parseConfig({ DATABASE_URL: ":memory:", ...env });
   const store = await SqliteEventStore.open(config);
-  const app = createApp({ config, store, logger: silentLogger });
+  const app = createApp({ config, store, logger: silentLogger, sdk: await sdk });
   return { app, store, config };
 }
 
