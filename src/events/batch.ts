@@ -50,12 +50,29 @@ export const rejectedEvent = t.Object({
 export type RejectedEvent = typeof rejectedEvent.static;
 
 // TypeBox's own Integer: Elysia's t.Integer also admits numeric strings, which is noise in the docs.
-export const batchAcceptedResponse = t.Object({
-  status: t.Literal("accepted"),
-  accepted: Type.Integer({ description: "Events stored by this request." }),
-  duplicates: Type.Integer({ description: "Events whose event_id was already stored: acknowledged, not stored again." }),
-  rejected: t.Array(rejectedEvent, { description: "Invalid events, not stored; the rest of the batch was." }),
-});
+export const batchAcceptedResponse = t.Object(
+  {
+    status: t.Literal("accepted"),
+    accepted: Type.Integer({ description: "Events stored by this request." }),
+    duplicates: Type.Integer({ description: "Events whose event_id was already stored: acknowledged, not stored again." }),
+    rejected: t.Array(rejectedEvent, { description: "Invalid events, not stored; the rest of the batch was." }),
+  },
+  {
+    example: {
+      status: "accepted",
+      accepted: 2,
+      duplicates: 1,
+      rejected: [
+        {
+          index: 3,
+          error: "validation_failed",
+          message: "Event 3 is invalid: check /batch/3/event_type.",
+          details: [{ path: "/batch/3/event_type", message: 'must be one of card_click, sage_query, filter_change; got "hover"' }],
+        },
+      ],
+    },
+  },
+);
 
 export interface SortedBatch {
   /** The valid events, in batch order. */
