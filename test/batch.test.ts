@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import fc from "fast-check";
+import { ConfigError, parseConfig } from "../src/config";
 import { EVENT_TYPES } from "../src/events/model";
 import { buildApp, postJson, rowCount, send, type TestApp } from "./support/app";
 
@@ -161,6 +162,15 @@ describe("a malformed envelope is refused whole and stores nothing", () => {
     const error = await expectError(await postJson(ctx.app, BATCH, { batch: Array.from({ length: 6 }, () => event()) }), 422, "validation_failed");
     expect(error.details).toEqual([{ path: "/batch", message: "must hold at most 5 item(s)" }]);
     expect(rowCount(ctx.store)).toBe(5);
+  });
+
+  test("MAX_BATCH_EVENTS must be a whole number from 1 to 10000", () => {
+    for (const bad of ["0", "10001", "many", "-5"]) {
+      expect(() => parseConfig({ MAX_BATCH_EVENTS: bad })).toThrow(ConfigError);
+      expect(() => parseConfig({ MAX_BATCH_EVENTS: bad })).toThrow(/MAX_BATCH_EVENTS/);
+    }
+    expect(parseConfig({ MAX_BATCH_EVENTS: "10000" }).maxBatchEvents).toBe(10_000);
+    expect(parseConfig({}).maxBatchEvents).toBe(500);
   });
 
   test("the default limit is 500 events", async () => {

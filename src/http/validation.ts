@@ -1,6 +1,5 @@
 import type { ValueError } from "@sinclair/typebox/errors";
-import type { ErrorDetail } from "./errors";
-import { HttpError } from "./errors";
+import { type ErrorDetail, HttpError } from "./errors";
 
 const MAX_FAILURES = 64;
 

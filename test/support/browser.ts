@@ -24,11 +24,15 @@ const FLAGS = [
  */
 export function browserTestsEnabled(): boolean {
   if (existsSync(CHROMIUM_PATH) || process.env.CI) return true;
-  process.stderr.write(
-    `\n[browser tests skipped] no chromium at ${CHROMIUM_PATH}: install it (apt-get install chromium) or set CHROMIUM_PATH; CI never skips them.\n`,
-  );
+  if (!warned) {
+    warned = true;
+    process.stderr.write(
+      `\n[browser tests skipped] no chromium at ${CHROMIUM_PATH}: install it (apt-get install chromium) or set CHROMIUM_PATH; CI never skips them.\n`,
+    );
+  }
   return false;
 }
+let warned = false;
 
 export interface Browser {
   context: BrowserContext;
