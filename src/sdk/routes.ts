@@ -9,7 +9,7 @@ const CACHE_CONTROL = "public, max-age=300, must-revalidate";
 // page is for people, not API clients. Both are described in the README.
 export function sdkRoutes(sdk: SdkBundle) {
   return new Elysia({ name: "sdk" })
-    .get("/sdk.js", ({ request }) => serve(request, sdk.script))
+    .get("/sdk.js", ({ request, set }) => serve(request, sdk.script, set.headers.vary))
     .get(
       "/sdk/example",
       () => new Response(sdk.examplePage, { headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" } }),
@@ -17,10 +17,15 @@ export function sdkRoutes(sdk: SdkBundle) {
     );
 }
 
-function serve(request: Request, asset: StaticAsset): Response {
+/** `vary` is what the CORS layer already varies on (Origin); the encoding is added to it. */
+function serve(request: Request, asset: StaticAsset, vary: string | undefined): Response {
   const gzip = acceptsGzip(request.headers.get("accept-encoding"));
   const { body, etag } = gzip ? asset.gzip : asset.plain;
-  const headers: Record<string, string> = { etag, "cache-control": CACHE_CONTROL, vary: "accept-encoding" };
+  const headers: Record<string, string> = {
+    etag,
+    "cache-control": CACHE_CONTROL,
+    vary: vary ? `${vary}, Accept-Encoding` : "Accept-Encoding",
+  };
   if (matches(request.headers.get("if-none-match"), etag)) return new Response(null, { status: 304, headers });
   headers["content-type"] = asset.contentType;
   headers["x-content-type-options"] = "nosniff";
