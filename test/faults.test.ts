@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { createApp } from "../src/app";
 import { parseConfig } from "../src/config";
 import { SqliteEventStore } from "../src/db/sqlite";
-import { type EventStore, type NewEvent, StoreUnavailableError } from "../src/db/store";
+import { type AppendResult, type EventStore, type NewEvent, StoreUnavailableError } from "../src/db/store";
 import { EVENT_TYPES } from "../src/events/model";
-import { postJson, rowCount, silentLogger } from "./support/app";
+import { postJson, rowCount, sdk, silentLogger } from "./support/app";
 import { expectEnvelope } from "./support/envelope";
 import { capturingLogger } from "./support/log-capture";
 import { tempDir } from "./support/server";
@@ -15,7 +15,7 @@ const EVENT = { session_id: "fault", event_type: EVENT_TYPES[0], payload: { k: 1
 const config = parseConfig({ DATABASE_URL: ":memory:" });
 
 /** A store double that fails the way a broken database would; everything else is the real app. */
-function failingStore(append: (events: readonly NewEvent[]) => Promise<void>): EventStore {
+function failingStore(append: (events: readonly NewEvent[]) => Promise<AppendResult>): EventStore {
   return { append, ping: async () => true, close: async () => {} };
 }
 
@@ -37,7 +37,7 @@ describe("a real server fault is a 500 without internals", () => {
   ] as const) {
     test(`${label}: generic envelope, no stack, message or SQL; logged with the same request id`, async () => {
       const { logger, lines } = capturingLogger("info");
-      const app = createApp({ config, store: failingStore(append as EventStore["append"]), logger });
+      const app = createApp({ config, store: failingStore(append as EventStore["append"]), logger, sdk });
       const response = await postJson(app, "/api/events", EVENT);
       const raw = await response.clone().text();
 
@@ -62,6 +62,7 @@ describe("storage that cannot commit is a 503 with Retry-After", () => {
       config,
       store: failingStore(() => Promise.reject(new StoreUnavailableError("could not commit events", { cause: new Error(SECRET) }))),
       logger,
+      sdk,
     });
     const response = await postJson(app, "/api/events", EVENT);
     const raw = await response.clone().text();
@@ -76,7 +77,7 @@ describe("storage that cannot commit is a 503 with Retry-After", () => {
     try {
       const file = join(dir.path, "closed.db");
       const store = await SqliteEventStore.open(parseConfig({ DATABASE_URL: file }));
-      const app = createApp({ config, store, logger: silentLogger });
+      const app = createApp({ config, store, logger: silentLogger, sdk });
       await store.close();
       await expectEnvelope(await postJson(app, "/api/events", EVENT), 503, "storage_unavailable");
       const check = new Database(file, { readonly: true });
@@ -92,7 +93,7 @@ describe("storage that cannot commit is a 503 with Retry-After", () => {
     try {
       const file = join(dir.path, "locked.db");
       const store = await SqliteEventStore.open(parseConfig({ DATABASE_URL: file, SQLITE_BUSY_TIMEOUT_MS: "0" }));
-      const app = createApp({ config, store, logger: silentLogger });
+      const app = createApp({ config, store, logger: silentLogger, sdk });
       const other = new Database(file);
       other.run("BEGIN IMMEDIATE");
 

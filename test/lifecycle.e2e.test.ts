@@ -73,7 +73,7 @@ describe("startup", () => {
     const server = await start();
     expect(await server.stop()).toBe(0);
     const startup = jsonLines(server.stdout()).find((line) => "config" in line)!;
-    expect((startup.schemaChanges as string[]).length).toBe(3);
+    expect((startup.schemaChanges as string[]).length).toBe(4);
     expect(storedSessions()).toEqual([]);
   });
 });

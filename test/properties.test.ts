@@ -5,7 +5,7 @@ import { buildApp, postJson, rowCount, type TestApp } from "./support/app";
 
 const NUM_RUNS = 200;
 const CONTENT_TYPES = ["application/json", "text/plain;charset=UTF-8"] as const;
-const KNOWN_FIELDS = ["session_id", "event_type", "payload"];
+const KNOWN_FIELDS = ["session_id", "event_type", "payload", "event_id", "timestamp", "sent_at"];
 
 let ctx: TestApp;
 beforeAll(async () => {
@@ -40,7 +40,24 @@ function isValidEvent(value: unknown): boolean {
     session_id.length >= 1 &&
     session_id.length <= 64 &&
     (EVENT_TYPES as readonly unknown[]).includes(event_type) &&
-    (!("payload" in value) || isObject(payload))
+    (!("payload" in value) || isObject(payload)) &&
+    (!("event_id" in value) || isUuid(value.event_id)) &&
+    (!("timestamp" in value) || isClientTime(value.timestamp)) &&
+    (!("sent_at" in value) || isClientTime(value.sent_at))
+  );
+}
+
+function isUuid(value: unknown): boolean {
+  return typeof value === "string" && /^(urn:uuid:)?[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(value);
+}
+
+/** Whole epoch milliseconds a Date can hold, or an ISO-8601 date-time with a zone that is a real date. */
+function isClientTime(value: unknown): boolean {
+  if (typeof value === "number") return Number.isInteger(value) && Math.abs(value) <= 8.64e15;
+  return (
+    typeof value === "string" &&
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i.test(value) &&
+    !Number.isNaN(Date.parse(value.toUpperCase()))
   );
 }
 

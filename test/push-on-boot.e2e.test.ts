@@ -91,7 +91,7 @@ describe("push-on-boot on a database that already holds other tables and rows", 
     const db = new Database(dbFile, { readonly: true });
     const indexes = db.query<{ name: string }, []>("PRAGMA index_list(user_events)").all().map((index) => index.name).sort();
     db.close();
-    expect(indexes).toEqual(["ix_user_events_session_id", "ix_user_events_type_created"]);
+    expect(indexes).toEqual(["ix_user_events_session_id", "ix_user_events_type_created", "ux_user_events_event_id"]);
   });
 });
 

@@ -4,7 +4,7 @@ import { pushSchema, UnsafeSchemaChangeError } from "../src/db/push";
 import * as schema from "../src/db/schema";
 import { dump } from "./support/sqlite-dump";
 
-const INDEXES = ["ix_user_events_session_id", "ix_user_events_type_created"];
+const INDEXES = ["ix_user_events_session_id", "ix_user_events_type_created", "ux_user_events_event_id"];
 
 let db: Database;
 beforeEach(() => {
@@ -26,7 +26,7 @@ function indexColumns(database: Database, index: string): string[] {
   return database.query<{ name: string }, []>(`PRAGMA index_info(${index})`).all().map((column) => column.name);
 }
 
-/** The DDL a fresh push creates, in order: table, session index, composite index. */
+/** The DDL a fresh push creates, in order: table, session index, composite index, event_id index. */
 async function freshDdl(): Promise<string[]> {
   const scratch = new Database(":memory:");
   const { statements } = await pushSchema(scratch, schema);
@@ -54,10 +54,10 @@ function addForeignObjects(database: Database) {
   database.run("INSERT INTO user_events_archive VALUES ('s-archived', '{\"a\":1}')");
 }
 
-describe("a fresh database gets the table and both indexes", () => {
+describe("a fresh database gets the table and its indexes", () => {
   test("user_events with the contract's columns", async () => {
     const { statements } = await pushSchema(db, schema);
-    expect(statements.length).toBe(3);
+    expect(statements.length).toBe(4);
 
     const columns = db.query<{ name: string; type: string; notnull: number; dflt_value: string | null; pk: number }, []>("PRAGMA table_info(user_events)").all();
     expect(columns.map(({ name, type, notnull, dflt_value, pk }) => ({ name, type: type.toLowerCase(), notnull, dflt_value, pk }))).toEqual([
@@ -66,16 +66,21 @@ describe("a fresh database gets the table and both indexes", () => {
       { name: "event_type", type: "text(50)", notnull: 1, dflt_value: null, pk: 0 },
       { name: "payload", type: "text", notnull: 1, dflt_value: "'{}'", pk: 0 },
       { name: "created_at", type: "integer", notnull: 1, dflt_value: null, pk: 0 },
+      { name: "event_id", type: "text(36)", notnull: 0, dflt_value: null, pk: 0 },
+      { name: "occurred_at", type: "integer", notnull: 0, dflt_value: null, pk: 0 },
     ]);
     const ddl = db.query<{ sql: string }, []>("SELECT sql FROM sqlite_master WHERE name = 'user_events'").get()!.sql;
     expect(ddl).toContain("AUTOINCREMENT");
   });
 
-  test("the session_id index and the composite (event_type, created_at) index", async () => {
+  test("the session_id index, the composite (event_type, created_at) index and the unique event_id index", async () => {
     await pushSchema(db, schema);
     expect(indexNames(db)).toEqual(INDEXES);
     expect(indexColumns(db, "ix_user_events_session_id")).toEqual(["session_id"]);
     expect(indexColumns(db, "ix_user_events_type_created")).toEqual(["event_type", "created_at"]);
+    expect(indexColumns(db, "ux_user_events_event_id")).toEqual(["event_id"]);
+    const unique = db.query<{ name: string; unique: number }, []>("PRAGMA index_list(user_events)").all();
+    expect(unique.filter((index) => index.unique === 1).map((index) => index.name)).toEqual(["ux_user_events_event_id"]);
     const inMaster = db.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'user_events' ORDER BY name").all();
     expect(inMaster.map((index) => index.name)).toEqual(INDEXES);
   });
@@ -106,7 +111,7 @@ describe("objects and rows the service does not own are kept, byte for byte", ()
     addForeignObjects(db);
     const before = dump(db);
     const { statements } = await pushSchema(db, schema);
-    expect(statements.length).toBe(3);
+    expect(statements.length).toBe(4);
     expect(statements.join("\n")).not.toMatch(/DROP|orders|audit|archive|big_orders/i);
     expect(dump(db, { except: ["user_events", "sqlite_sequence"] })).toBe(before);
   });
@@ -123,9 +128,10 @@ describe("objects and rows the service does not own are kept, byte for byte", ()
 
 describe("an additive change is applied", () => {
   test("a table created from an older DDL without the composite index gets it; rows kept", async () => {
-    const [table, sessionIndex] = await freshDdl();
+    const [table, sessionIndex, , eventIdIndex] = await freshDdl();
     db.run(table!);
     db.run(sessionIndex!);
+    db.run(eventIdIndex!);
     insertEvents(db, 10);
     const rowsBefore = db.query("SELECT * FROM user_events ORDER BY id").all();
 

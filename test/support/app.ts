@@ -6,14 +6,14 @@ import { buildSdk } from "../../src/sdk/bundle";
 
 export const silentLogger = createLogger("silent");
 
-// Built once per test process: every app serves the same client.
-const sdk = buildSdk();
+/** The browser client, built once per test process: every app serves the same one. */
+export const sdk = await buildSdk();
 
 /** A fresh app on its own in-memory database; the config is the defaults plus `env`. */
 export async function buildApp(env: Record<string, string> = {}) {
   const config: Config = parseConfig({ DATABASE_URL: ":memory:", ...env });
   const store = await SqliteEventStore.open(config);
-  const app = createApp({ config, store, logger: silentLogger, sdk: await sdk });
+  const app = createApp({ config, store, logger: silentLogger, sdk });
   return { app, store, config };
 }
 
