@@ -66,8 +66,14 @@ export async function postBatch(url: string, body: string): Promise<SendOutcome>
   } catch (error) {
     return { kind: "retry", reason: `network error: ${error instanceof Error ? error.message : String(error)}` };
   }
-  if (response.ok) return { kind: "delivered", answer: (await response.json()) as BatchAnswer };
   const reason = `HTTP ${response.status}`;
+  if (response.ok) {
+    // Only the service's own answer acknowledges the events; any other 2xx (a captive portal,
+    // a misrouted proxy) may not have stored them, and a resend is harmless thanks to event_id.
+    const answer = (await response.json().catch(() => undefined)) as BatchAnswer | undefined;
+    if (response.status === 202 && typeof answer?.accepted === "number") return { kind: "delivered", answer };
+    return { kind: "retry", reason: `${reason} without the service's answer` };
+  }
   if (TRANSIENT.has(response.status)) {
     return { kind: "retry", reason, retryAfterMs: retryAfterMs(response.headers.get("retry-after")) };
   }

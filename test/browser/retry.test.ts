@@ -78,6 +78,7 @@ describe.skipIf(!browserTestsEnabled())("the client retries what may succeed lat
     await Bun.sleep(1500); // nothing more is sent once the batch is acknowledged
     expect(proxy.seen).toHaveLength(3);
     expect(stored("retry")).toHaveLength(3);
+    await page.waitForFunction(() => (window as unknown as TrackerWindow).reports.length === 3);
     expect((await reports()).map((r) => r.type)).toEqual(["retry", "retry", "sent"]);
     expect((await reports()).at(-1)).toEqual({ type: "sent", events: 3, accepted: 3, duplicates: 0, rejected: [] });
   });
@@ -99,6 +100,18 @@ describe.skipIf(!browserTestsEnabled())("the client retries what may succeed lat
       void w.probe.flush();
     });
     await page.waitForFunction(() => (window as unknown as TrackerWindow).reports.filter((r) => r.type === "retry" && r.reason.startsWith("network error")).length >= 3);
+  });
+
+  test("a 2xx that is not the service's answer (a captive portal) does not count as delivered", async () => {
+    await openProbe({ retryBaseMs: 10, retryMaxMs: 20 });
+    proxy.faults.push({ status: 200, error: "portal_login" });
+    await trackMarked("portal", 2);
+    await proxy.answered(2);
+    expect(proxy.seen.map((seen) => seen.status)).toEqual([200, 202]);
+    expect(proxy.seen[1]!.eventIds).toEqual(proxy.seen[0]!.eventIds);
+    expect(stored("portal")).toHaveLength(2);
+    await page.waitForFunction(() => (window as unknown as TrackerWindow).reports.length === 2);
+    expect((await reports()).map((r) => r.type)).toEqual(["retry", "sent"]);
   });
 
   test("a 422 is not retried: the batch is dropped and reported", async () => {
