@@ -18,6 +18,19 @@ export interface Config {
   sqliteSynchronous: SynchronousMode;
   sqliteBusyTimeoutMs: number;
   shutdownTimeoutMs: number;
+  /** Bearer token for the read and admin endpoints; unset turns them off (403). */
+  adminToken: string | undefined;
+  /** Serve /metrics without the admin token (for a scraper on a private network). */
+  metricsPublic: boolean;
+  /** Events older than this many days are deleted in the background; unset keeps them forever. */
+  retentionDays: number | undefined;
+  retentionIntervalMinutes: number;
+  /** Ingest requests per minute per client address; 0 turns rate limiting off. */
+  rateLimitPerMinute: number;
+  /** Requests a client may send at once before the per-minute rate applies. */
+  rateLimitBurst: number;
+  /** How many proxies in front of the server append to X-Forwarded-For; 0 ignores the header. */
+  trustProxy: number;
 }
 
 /** A bad environment variable; the message names it so the operator can fix it at once. */
@@ -69,8 +82,44 @@ function origins(env: Env): Config["corsOrigins"] {
   return list;
 }
 
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (["true", "1", "yes"].includes(raw)) return true;
+  if (["false", "0", "no"].includes(raw)) return false;
+  throw new ConfigError(name, `expected true or false, got "${raw}"`);
+}
+
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
+
+function adminToken(env: Env): string | undefined {
+  const raw = read(env, "ADMIN_TOKEN");
+  if (raw === undefined) return undefined;
+  // The value itself is never echoed: it is a secret, and this message goes to the logs.
+  const fix = "generate one with `openssl rand -hex 32`";
+  if (raw.length < MIN_ADMIN_TOKEN_LENGTH) {
+    throw new ConfigError("ADMIN_TOKEN", `must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters, got ${raw.length}; ${fix}`);
+  }
+  // RFC 6750 token characters: anything else could not be sent in an Authorization header.
+  if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(raw)) {
+    throw new ConfigError("ADMIN_TOKEN", `may contain only letters, digits and - . _ ~ + / (then =); ${fix}`);
+  }
+  return raw;
+}
+
+function trustProxy(env: Env): number {
+  const raw = read(env, "TRUST_PROXY")?.toLowerCase();
+  if (raw === "true") return 1;
+  if (raw === "false") return 0;
+  if (raw !== undefined && !/^\d+$/.test(raw)) {
+    throw new ConfigError("TRUST_PROXY", `expected true, false or a number of proxy hops, got "${raw}"`);
+  }
+  return integer(env, "TRUST_PROXY", 0, 0, 10);
+}
+
 /** Parses and validates the environment once, at boot. Throws ConfigError on the first bad value. */
 export function parseConfig(env: Env): Config {
+  const rateLimitPerMinute = integer(env, "RATE_LIMIT_PER_MINUTE", 0, 0, 1_000_000);
   return {
     port: integer(env, "PORT", 3000, 0, 65535),
     host: read(env, "HOST") ?? "0.0.0.0",
@@ -82,6 +131,13 @@ export function parseConfig(env: Env): Config {
     sqliteSynchronous: oneOf(env, "SQLITE_SYNCHRONOUS", SYNCHRONOUS_MODES, "NORMAL", (raw) => raw.toUpperCase()),
     sqliteBusyTimeoutMs: integer(env, "SQLITE_BUSY_TIMEOUT_MS", 5000, 0, 600_000),
     shutdownTimeoutMs: integer(env, "SHUTDOWN_TIMEOUT_MS", 8000, 100, 60_000),
+    adminToken: adminToken(env),
+    metricsPublic: boolean(env, "METRICS_PUBLIC", false),
+    retentionDays: read(env, "RETENTION_DAYS") === undefined ? undefined : integer(env, "RETENTION_DAYS", 0, 1, 36_500),
+    retentionIntervalMinutes: integer(env, "RETENTION_INTERVAL_MINUTES", 60, 1, 7 * 24 * 60),
+    rateLimitPerMinute,
+    rateLimitBurst: integer(env, "RATE_LIMIT_BURST", Math.max(rateLimitPerMinute, 1), 1, 1_000_000),
+    trustProxy: trustProxy(env),
   };
 }
 

@@ -31,6 +31,13 @@ describe("defaults", () => {
       sqliteSynchronous: "NORMAL",
       sqliteBusyTimeoutMs: 5000,
       shutdownTimeoutMs: 8000,
+      adminToken: undefined,
+      metricsPublic: false,
+      retentionDays: undefined,
+      retentionIntervalMinutes: 60,
+      rateLimitPerMinute: 0,
+      rateLimitBurst: 1,
+      trustProxy: 0,
     });
   });
 
@@ -53,6 +60,13 @@ describe("valid values are read", () => {
         SQLITE_SYNCHRONOUS: "full",
         SQLITE_BUSY_TIMEOUT_MS: "250",
         SHUTDOWN_TIMEOUT_MS: "3000",
+        ADMIN_TOKEN: "0123456789abcdef0123456789abcdef",
+        METRICS_PUBLIC: "true",
+        RETENTION_DAYS: "90",
+        RETENTION_INTERVAL_MINUTES: "15",
+        RATE_LIMIT_PER_MINUTE: "120",
+        RATE_LIMIT_BURST: "20",
+        TRUST_PROXY: "2",
       }),
     ).toEqual({
       port: 8080,
@@ -65,6 +79,13 @@ describe("valid values are read", () => {
       sqliteSynchronous: "FULL",
       sqliteBusyTimeoutMs: 250,
       shutdownTimeoutMs: 3000,
+      adminToken: "0123456789abcdef0123456789abcdef",
+      metricsPublic: true,
+      retentionDays: 90,
+      retentionIntervalMinutes: 15,
+      rateLimitPerMinute: 120,
+      rateLimitBurst: 20,
+      trustProxy: 2,
     });
   });
 
@@ -95,6 +116,16 @@ describe("a bad value throws a ConfigError naming the variable", () => {
     ["CORS_ORIGINS", "not a url"],
     ["CORS_ORIGINS", "https://a.example.com/path"],
     ["CORS_ORIGINS", "https://a.example.com,ftp//b"],
+    ["ADMIN_TOKEN", "short"],
+    ["ADMIN_TOKEN", `${"a".repeat(32)} with spaces`],
+    ["METRICS_PUBLIC", "sometimes"],
+    ["RETENTION_DAYS", "0"],
+    ["RETENTION_DAYS", "forever"],
+    ["RETENTION_INTERVAL_MINUTES", "0"],
+    ["RATE_LIMIT_PER_MINUTE", "-1"],
+    ["RATE_LIMIT_BURST", "0"],
+    ["TRUST_PROXY", "maybe"],
+    ["TRUST_PROXY", "11"],
   ];
   for (const [variable, value] of cases) {
     test(`${variable}=${JSON.stringify(value)}`, () => {
