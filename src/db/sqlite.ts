@@ -6,7 +6,7 @@ import { drizzle } from "drizzle-orm/bun-sqlite";
 import type { Config } from "../config";
 import { pushSchema, type PushResult } from "./push";
 import * as schema from "./schema";
-import { type AppendResult, type EventStore, type NewEvent, StoreUnavailableError } from "./store";
+import { type AppendResult, type EventStore, type NewEvent, StoreUnavailableError, type WritePathGauges } from "./store";
 
 export type SqliteOptions = Pick<Config, "databaseUrl" | "sqliteSynchronous" | "sqliteBusyTimeoutMs">;
 
@@ -22,7 +22,7 @@ interface Waiter {
  * previous transaction ran is written in the next one, and each caller is answered only after
  * the transaction holding its events has committed.
  */
-export class SqliteEventStore implements EventStore {
+export class SqliteEventStore implements EventStore, WritePathGauges {
   readonly db;
   private readonly insert;
   private pending: NewEvent[] = [];
@@ -30,6 +30,7 @@ export class SqliteEventStore implements EventStore {
   private scheduled = false;
   private closed = false;
   private idle: Promise<void> = Promise.resolve();
+  private commitListeners: ((events: number) => void)[] = [];
 
   private constructor(readonly sqlite: Database, readonly pushed: PushResult) {
     this.db = drizzle(sqlite, { schema });
@@ -90,6 +91,16 @@ export class SqliteEventStore implements EventStore {
     this.sqlite.close();
   }
 
+  /** Metrics hook: events waiting for the next group commit. */
+  queuedEvents(): number {
+    return this.pending.length;
+  }
+
+  /** Metrics hook: `listener` is told the size of every committed batch. */
+  onCommit(listener: (events: number) => void): void {
+    this.commitListeners.push(listener);
+  }
+
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
@@ -123,6 +134,7 @@ export class SqliteEventStore implements EventStore {
       for (const waiter of waiters) waiter.reject(error);
       return;
     }
+    for (const listener of this.commitListeners) listener(rows.length);
     let offset = 0;
     for (const waiter of waiters) {
       const inserted = written.slice(offset, offset + waiter.count).filter(Boolean).length;

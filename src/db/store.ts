@@ -34,3 +34,59 @@ export class StoreUnavailableError extends Error {
     this.name = "StoreUnavailableError";
   }
 }
+
+/** One stored event as the read side returns it; `payload` is the stored JSON text. */
+export type StoredEvent = typeof userEvents.$inferSelect;
+
+/** Which events a read covers. Times are a half-open range: `from` inclusive, `to` exclusive. */
+export interface EventFilter {
+  sessionId?: string;
+  /** Any of these types; absent means every type. */
+  eventTypes?: readonly string[];
+  from?: Date;
+  to?: Date;
+}
+
+/** A place in the newest-first order: events strictly older than this come next. */
+export interface EventPosition {
+  createdAt: number;
+  id: number;
+}
+
+export interface BucketCountQuery {
+  from: Date;
+  to: Date;
+  /** Bucket width; buckets start at multiples of it since the Unix epoch (so they align to UTC). */
+  bucketMs: number;
+  eventTypes?: readonly string[];
+}
+
+export interface BucketCount {
+  bucketStart: number;
+  eventType: string;
+  count: number;
+}
+
+/** What the read endpoints need from storage; each backend implements it next to its EventStore. */
+export interface EventReader {
+  /** Event counts per time bucket and type, in [from, to); empty buckets are left out. */
+  countByBucket(query: BucketCountQuery): Promise<BucketCount[]>;
+  /** Up to `limit` events matching `filter`, newest first (ties by id), after `after` if given. */
+  listNewestFirst(filter: EventFilter, after: EventPosition | undefined, limit: number): Promise<StoredEvent[]>;
+  /** Releases the reader's own connection, if it has one. */
+  close(): Promise<void>;
+}
+
+/** Deletes old events for retention, a bounded number at a time so writers are never held up long. */
+export interface EventPruner {
+  /** Deletes at most `maxRows` events created before `cutoff`; resolves with how many it deleted. */
+  deleteOlderThan(cutoff: Date, maxRows: number): Promise<number>;
+}
+
+/** Figures a write path can expose for metrics. */
+export interface WritePathGauges {
+  /** Events accepted by append() and waiting for the next commit. */
+  queuedEvents(): number;
+  /** Registers a listener told the number of events in every committed batch. */
+  onCommit(listener: (events: number) => void): void;
+}

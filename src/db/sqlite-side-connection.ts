@@ -1,0 +1,24 @@
+import { Database } from "bun:sqlite";
+import type { Config } from "../config";
+import type { SqliteEventStore } from "./sqlite";
+
+export type SideConnectionOptions = Pick<Config, "databaseUrl" | "sqliteBusyTimeoutMs">;
+
+export interface SideConnection {
+  sqlite: Database;
+  /** Closes the connection if it is this side's own; a shared one belongs to the store. */
+  close(): void;
+}
+
+/**
+ * A connection of its own to the store's database, for the read side and retention, so they
+ * never depend on how the write path manages its connection. Open it after the store, which
+ * creates the file, sets WAL and pushes the schema. A `:memory:` database exists only inside
+ * one connection, so there the store's own is shared.
+ */
+export function openSideConnection(options: SideConnectionOptions, store: SqliteEventStore): SideConnection {
+  if (options.databaseUrl === ":memory:") return { sqlite: store.sqlite, close: () => {} };
+  const sqlite = new Database(options.databaseUrl, { readwrite: true, create: false, strict: true });
+  sqlite.run(`PRAGMA busy_timeout = ${options.sqliteBusyTimeoutMs}`);
+  return { sqlite, close: () => sqlite.close() };
+}
