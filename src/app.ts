@@ -1,25 +1,32 @@
 import { cors } from "@elysiajs/cors";
 import { Elysia } from "elysia";
 import type { Config } from "./config";
-import type { EventStore } from "./db/store";
+import type { EventReader, EventStore } from "./db/store";
 import { batchRoutes } from "./events/batch-routes";
 import { eventRoutes } from "./events/routes";
+import { exportRoutes } from "./export/routes";
 import { healthRoutes } from "./health/routes";
 import { apiDocs } from "./http/docs";
 import { errorHandling } from "./http/error-handler";
+import { listingRoutes } from "./listing/routes";
 import type { Logger } from "./logger";
 import type { SdkBundle } from "./sdk/bundle";
 import { sdkRoutes } from "./sdk/routes";
+import { statsRoutes } from "./stats/routes";
 
 export interface AppDeps {
-  config: Pick<Config, "corsOrigins" | "maxBodyBytes" | "maxBatchEvents">;
+  config: Pick<Config, "corsOrigins" | "maxBodyBytes" | "maxBatchEvents" | "adminToken">;
   store: EventStore;
+  reader: EventReader;
   logger: Logger;
   sdk: SdkBundle;
+  /** Clock for default time ranges; tests inject one. */
+  now?: () => number;
 }
 
 /** Builds the whole HTTP app from injected config and store; tests build one per case. */
-export function createApp({ config, store, logger, sdk }: AppDeps) {
+export function createApp({ config, store, reader, logger, sdk, now = Date.now }: AppDeps) {
+  const { adminToken } = config;
   // normalize: false makes validation strict: the default normaliser turns an array payload
   // into {"0": ...} and null into {}, instead of rejecting them.
   return new Elysia({ normalize: false })
@@ -31,8 +38,8 @@ export function createApp({ config, store, logger, sdk }: AppDeps) {
         origin: config.corsOrigins === "*" ? () => true : config.corsOrigins,
         credentials: false,
         methods: ["GET", "POST", "OPTIONS"],
-        allowedHeaders: ["content-type", "x-request-id"],
-        exposeHeaders: ["x-request-id", "retry-after"],
+        allowedHeaders: ["content-type", "x-request-id", "authorization"],
+        exposeHeaders: ["x-request-id", "retry-after", "content-disposition"],
         maxAge: 86400,
       }),
     )
@@ -40,7 +47,10 @@ export function createApp({ config, store, logger, sdk }: AppDeps) {
     .use(healthRoutes(store))
     .use(eventRoutes({ config, store, logger }))
     .use(batchRoutes({ config, store, logger }))
-    .use(sdkRoutes(sdk));
+    .use(sdkRoutes(sdk))
+    .use(statsRoutes({ reader, adminToken, now }))
+    .use(listingRoutes({ reader, adminToken }))
+    .use(exportRoutes({ reader, adminToken, logger, now }));
 }
 
 export type App = ReturnType<typeof createApp>;

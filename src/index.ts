@@ -2,6 +2,7 @@ import { createApp } from "./app";
 import { type Config, ConfigError, parseConfig } from "./config";
 import { UnsafeSchemaChangeError } from "./db/push";
 import { SqliteEventStore } from "./db/sqlite";
+import { SqliteEventReader } from "./db/sqlite-reader";
 import { createLogger } from "./logger";
 import { buildSdk, type SdkBundle } from "./sdk/bundle";
 
@@ -42,8 +43,9 @@ const config = loadConfig();
 const logger = createLogger(config.logLevel);
 const sdk = await loadSdk();
 const store = await openStore(config);
+const reader = SqliteEventReader.open(config, store);
 
-const app = createApp({ config, store, logger, sdk }).listen({
+const app = createApp({ config, store, reader, logger, sdk }).listen({
   port: config.port,
   hostname: config.host,
   // Bun's own cap answers a bare 413 without our envelope; the body reader enforces
@@ -52,7 +54,10 @@ const app = createApp({ config, store, logger, sdk }).listen({
 });
 
 logger.info(
-  { config: { ...config, port: app.server?.port }, schemaChanges: store.pushed.statements },
+  {
+    config: { ...config, port: app.server?.port, adminToken: config.adminToken ? "(set)" : "(unset: read endpoints off)" },
+    schemaChanges: store.pushed.statements,
+  },
   `listening on http://${config.host}:${app.server?.port}`,
 );
 
@@ -67,6 +72,7 @@ async function shutdown(signal: string): Promise<void> {
   }, config.shutdownTimeoutMs);
   await app.stop();
   await store.close();
+  await reader.close();
   clearTimeout(deadline);
   logger.info("stopped cleanly");
   process.exit(0);

@@ -1,12 +1,11 @@
 import { Database } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { createApp } from "../src/app";
 import { parseConfig } from "../src/config";
 import { SqliteEventStore } from "../src/db/sqlite";
 import { type AppendResult, type EventStore, type NewEvent, StoreUnavailableError } from "../src/db/store";
 import { EVENT_TYPES } from "../src/events/model";
-import { postJson, rowCount, sdk, silentLogger } from "./support/app";
+import { appWith, postJson, rowCount, silentLogger } from "./support/app";
 import { expectEnvelope } from "./support/envelope";
 import { capturingLogger } from "./support/log-capture";
 import { tempDir } from "./support/server";
@@ -37,7 +36,7 @@ describe("a real server fault is a 500 without internals", () => {
   ] as const) {
     test(`${label}: generic envelope, no stack, message or SQL; logged with the same request id`, async () => {
       const { logger, lines } = capturingLogger("info");
-      const app = createApp({ config, store: failingStore(append as EventStore["append"]), logger, sdk });
+      const app = await appWith({ config, store: failingStore(append as EventStore["append"]), logger });
       const response = await postJson(app, "/api/events", EVENT);
       const raw = await response.clone().text();
 
@@ -58,11 +57,10 @@ describe("a real server fault is a 500 without internals", () => {
 describe("storage that cannot commit is a 503 with Retry-After", () => {
   test("append rejecting with StoreUnavailableError", async () => {
     const { logger, lines } = capturingLogger("info");
-    const app = createApp({
+    const app = await appWith({
       config,
       store: failingStore(() => Promise.reject(new StoreUnavailableError("could not commit events", { cause: new Error(SECRET) }))),
       logger,
-      sdk,
     });
     const response = await postJson(app, "/api/events", EVENT);
     const raw = await response.clone().text();
@@ -77,7 +75,7 @@ describe("storage that cannot commit is a 503 with Retry-After", () => {
     try {
       const file = join(dir.path, "closed.db");
       const store = await SqliteEventStore.open(parseConfig({ DATABASE_URL: file }));
-      const app = createApp({ config, store, logger: silentLogger, sdk });
+      const app = await appWith({ config, store, logger: silentLogger });
       await store.close();
       await expectEnvelope(await postJson(app, "/api/events", EVENT), 503, "storage_unavailable");
       const check = new Database(file, { readonly: true });
@@ -93,7 +91,7 @@ describe("storage that cannot commit is a 503 with Retry-After", () => {
     try {
       const file = join(dir.path, "locked.db");
       const store = await SqliteEventStore.open(parseConfig({ DATABASE_URL: file, SQLITE_BUSY_TIMEOUT_MS: "0" }));
-      const app = createApp({ config, store, logger: silentLogger, sdk });
+      const app = await appWith({ config, store, logger: silentLogger });
       const other = new Database(file);
       other.run("BEGIN IMMEDIATE");
 

@@ -2,6 +2,7 @@ import { swagger } from "@elysiajs/swagger";
 import { Elysia } from "elysia";
 import { dirname, join } from "node:path";
 import packageJson from "../../package.json";
+import { ADMIN_SECURITY_SCHEME } from "../auth/admin-token";
 import { HttpError } from "./errors";
 
 const UI_PATH = "/swagger";
@@ -51,7 +52,18 @@ export function apiDocs() {
           tags: [
             { name: "Events", description: "Event capture (no authentication)" },
             { name: "Operations", description: "Health and operations" },
+            { name: "Read", description: "Aggregation, listing and export (admin token)" },
+            { name: "Admin", description: "Maintenance (admin token)" },
           ],
+          components: {
+            securitySchemes: {
+              [ADMIN_SECURITY_SCHEME]: {
+                type: "http",
+                scheme: "bearer",
+                description: "The server's ADMIN_TOKEN. Read and admin endpoints answer 401 without it, 403 if the server has none.",
+              },
+            },
+          },
         },
       }),
     )

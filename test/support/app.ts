@@ -1,7 +1,9 @@
-import { createApp } from "../../src/app";
+import { type AppDeps, createApp } from "../../src/app";
 import { type Config, parseConfig } from "../../src/config";
 import { SqliteEventStore } from "../../src/db/sqlite";
-import { createLogger } from "../../src/logger";
+import { SqliteEventReader } from "../../src/db/sqlite-reader";
+import type { EventStore } from "../../src/db/store";
+import { createLogger, type Logger } from "../../src/logger";
 import { buildSdk } from "../../src/sdk/bundle";
 
 export const silentLogger = createLogger("silent");
@@ -9,12 +11,41 @@ export const silentLogger = createLogger("silent");
 /** The browser client, built once per test process: every app serves the same one. */
 export const sdk = await buildSdk();
 
-/** A fresh app on its own in-memory database; the config is the defaults plus `env`. */
-export async function buildApp(env: Record<string, string> = {}) {
+/** A 32+ character admin token for tests of the read side. */
+export const ADMIN_TOKEN = "test-admin-token-0123456789abcdef0123456789";
+
+export interface BuildOptions {
+  /** Clock for default time ranges. */
+  now?: () => number;
+}
+
+/** The read side (and whatever else createApp needs besides the store) over a SQLite store. */
+function readSide(config: Config, store: SqliteEventStore) {
+  const reader = SqliteEventReader.open(config, store);
+  return { reader };
+}
+
+/** A fresh app on its own in-memory database (unless DATABASE_URL says otherwise); the config is the defaults plus `env`. */
+export async function buildApp(env: Record<string, string> = {}, { now = Date.now }: BuildOptions = {}) {
   const config: Config = parseConfig({ DATABASE_URL: ":memory:", ...env });
   const store = await SqliteEventStore.open(config);
-  const app = createApp({ config, store, logger: silentLogger, sdk });
-  return { app, store, config };
+  const deps = readSide(config, store);
+  const app = createApp({ config, store, ...deps, logger: silentLogger, sdk, now });
+  return { app, store, config, ...deps };
+}
+
+/**
+ * createApp around a store of the test's choosing (a double, a closed or locked one) and its
+ * logger. The read side reads that store's database, or an empty one of its own for a double.
+ */
+export async function appWith({ config, store, logger = silentLogger }: { config: Config; store: EventStore; logger?: Logger }) {
+  const database = store instanceof SqliteEventStore ? store : await SqliteEventStore.open({ ...config, databaseUrl: ":memory:" });
+  return createApp({ config, store, ...readSide(config, database), logger, sdk } satisfies AppDeps);
+}
+
+/** Headers carrying the admin token (ADMIN_TOKEN unless another is given). */
+export function bearer(token: string = ADMIN_TOKEN): Record<string, string> {
+  return { authorization: `Bearer ${token}` };
 }
 
 export type TestApp = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,43 @@
+import { t } from "elysia";
+import type { StoredEvent } from "../db/store";
+import { toApiEvent } from "../listing/model";
+
+// Literals spelled out: t.Union over a mapped array types its value as never.
+export const exportFormat = t.Union([t.Literal("ndjson"), t.Literal("csv")]);
+export type ExportFormat = typeof exportFormat.static;
+
+export interface ExportEncoding {
+  contentType: string;
+  extension: string;
+  /** Written once before the first row. */
+  header: string;
+  row: (event: StoredEvent) => string;
+}
+
+export const CSV_COLUMNS = ["id", "session_id", "event_type", "created_at", "payload"] as const;
+
+/** One RFC 4180 field: quoted, with quotes doubled, when it holds a quote, comma, CR or LF. */
+export function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+/** One RFC 4180 record, CRLF-terminated. */
+export function csvRecord(fields: readonly string[]): string {
+  return `${fields.map(csvField).join(",")}\r\n`;
+}
+
+export const EXPORT_ENCODINGS: Record<ExportFormat, ExportEncoding> = {
+  ndjson: {
+    contentType: "application/x-ndjson; charset=utf-8",
+    extension: "ndjson",
+    header: "",
+    row: (event) => `${JSON.stringify(toApiEvent(event))}\n`,
+  },
+  csv: {
+    contentType: "text/csv; charset=utf-8; header=present",
+    extension: "csv",
+    header: csvRecord(CSV_COLUMNS),
+    // The payload column is the stored JSON text, so a CSV reader gets it back byte for byte.
+    row: (event) => csvRecord([String(event.id), event.sessionId, event.eventType, event.createdAt.toISOString(), event.payload]),
+  },
+};

@@ -1,0 +1,46 @@
+import { t } from "elysia";
+import type { StoredEvent } from "../db/store";
+import { eventFilterQuery } from "../query/event-filter";
+import { invalidQuery } from "../query/instant";
+
+export const MAX_PAGE_SIZE = 1000;
+export const DEFAULT_PAGE_SIZE = 100;
+
+/** One stored event as the read endpoints show it. */
+export const apiEvent = t.Object({
+  id: t.Integer(),
+  session_id: t.String(),
+  event_type: t.String(),
+  payload: t.Object({}, { additionalProperties: true, description: "The payload as sent, parsed." }),
+  created_at: t.String({ format: "date-time", description: "When the server received the event (UTC)." }),
+});
+export type ApiEvent = typeof apiEvent.static;
+
+export function toApiEvent(row: StoredEvent): ApiEvent {
+  return {
+    id: row.id,
+    session_id: row.sessionId,
+    event_type: row.eventType,
+    payload: JSON.parse(row.payload),
+    created_at: row.createdAt.toISOString(),
+  };
+}
+
+export const listQuery = t.Object({
+  ...eventFilterQuery,
+  // A string read by parseLimit: Elysia's numeric coercion reports a range error without the field name.
+  limit: t.Optional(t.String({ description: `Events per page, 1 to ${MAX_PAGE_SIZE}. Default: ${DEFAULT_PAGE_SIZE}.`, example: "100" })),
+  cursor: t.Optional(t.String({ maxLength: 200, description: "next_cursor of the previous page; omit for the first page." })),
+});
+
+export function parseLimit(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_PAGE_SIZE;
+  const limit = /^\d{1,4}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(limit >= 1 && limit <= MAX_PAGE_SIZE)) throw invalidQuery("limit", `must be a whole number from 1 to ${MAX_PAGE_SIZE}; got ${JSON.stringify(raw)}`);
+  return limit;
+}
+
+export const listResponse = t.Object({
+  events: t.Array(apiEvent, { description: "Newest first (by created_at, then id)." }),
+  next_cursor: t.Union([t.String(), t.Null()], { description: "Pass as `cursor` for the next page; null on the last page." }),
+});

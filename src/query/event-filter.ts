@@ -1,0 +1,53 @@
+import { t } from "elysia";
+import type { EventFilter } from "../db/store";
+import { EVENT_TYPES, type EventType } from "../events/model";
+import { invalidQuery, parseInstant } from "./instant";
+
+/**
+ * A time in a query string. Kept a plain string in the schema and read by parseInstant, which
+ * accepts both notations and answers a readable 422.
+ */
+export function instantParam(description: string) {
+  return t.String({ description: `${description} ISO-8601 (no offset means UTC) or epoch milliseconds.`, example: "2024-05-01T00:00:00Z" });
+}
+
+/**
+ * Repeatable `event_type` (`?event_type=a&event_type=b`, or `a,b`). The items are plain strings
+ * checked by parseEventTypes: a union of literals inside a query array fails inside Elysia's
+ * array decoder with an error that names no field. `enum` still documents the choices.
+ */
+export const eventTypesParam = t.Array(t.String({ enum: [...EVENT_TYPES] }), {
+  description: "Only these event types; repeat the parameter (or separate with commas) for several.",
+});
+
+/** The filters shared by listing and export. */
+export const eventFilterQuery = {
+  session_id: t.Optional(t.String({ minLength: 1, maxLength: 64, description: "Only events of this session." })),
+  event_type: t.Optional(eventTypesParam),
+  from: t.Optional(instantParam("Oldest created_at included.")),
+  to: t.Optional(instantParam("Newest created_at, excluded.")),
+};
+
+export function parseEventTypes(raw: readonly string[] | undefined): EventType[] | undefined {
+  if (raw === undefined) return undefined;
+  for (const value of raw) {
+    if (!(EVENT_TYPES as readonly string[]).includes(value)) {
+      throw invalidQuery("event_type", `must be one of ${EVENT_TYPES.join(", ")}; got ${JSON.stringify(value)}`);
+    }
+  }
+  return [...new Set(raw as EventType[])];
+}
+
+/** Checks that the range runs forwards; `from` = `to` is an empty range, not an error. */
+export function assertForwardRange(from: Date | undefined, to: Date | undefined): void {
+  if (from && to && to.getTime() < from.getTime()) {
+    throw invalidQuery("to", `must not be earlier than from (${from.toISOString()}); got ${to.toISOString()}`);
+  }
+}
+
+export function parseEventFilter(query: { session_id?: string; event_type?: string[]; from?: string; to?: string }): EventFilter {
+  const from = query.from === undefined ? undefined : parseInstant(query.from, "from");
+  const to = query.to === undefined ? undefined : parseInstant(query.to, "to");
+  assertForwardRange(from, to);
+  return { sessionId: query.session_id, eventTypes: parseEventTypes(query.event_type), from, to };
+}
