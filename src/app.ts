@@ -1,5 +1,6 @@
 import { cors } from "@elysiajs/cors";
 import { Elysia } from "elysia";
+import { adminRoutes } from "./admin/routes";
 import type { Config } from "./config";
 import type { EventReader, EventStore } from "./db/store";
 import { batchRoutes } from "./events/batch-routes";
@@ -10,6 +11,7 @@ import { apiDocs } from "./http/docs";
 import { errorHandling } from "./http/error-handler";
 import { listingRoutes } from "./listing/routes";
 import type { Logger } from "./logger";
+import type { RetentionJob } from "./retention/job";
 import type { SdkBundle } from "./sdk/bundle";
 import { sdkRoutes } from "./sdk/routes";
 import { statsRoutes } from "./stats/routes";
@@ -18,6 +20,7 @@ export interface AppDeps {
   config: Pick<Config, "corsOrigins" | "maxBodyBytes" | "maxBatchEvents" | "adminToken">;
   store: EventStore;
   reader: EventReader;
+  retention: RetentionJob;
   logger: Logger;
   sdk: SdkBundle;
   /** Clock for default time ranges; tests inject one. */
@@ -25,7 +28,7 @@ export interface AppDeps {
 }
 
 /** Builds the whole HTTP app from injected config and store; tests build one per case. */
-export function createApp({ config, store, reader, logger, sdk, now = Date.now }: AppDeps) {
+export function createApp({ config, store, reader, retention, logger, sdk, now = Date.now }: AppDeps) {
   const { adminToken } = config;
   // normalize: false makes validation strict: the default normaliser turns an array payload
   // into {"0": ...} and null into {}, instead of rejecting them.
@@ -50,7 +53,8 @@ export function createApp({ config, store, reader, logger, sdk, now = Date.now }
     .use(sdkRoutes(sdk))
     .use(statsRoutes({ reader, adminToken, now }))
     .use(listingRoutes({ reader, adminToken }))
-    .use(exportRoutes({ reader, adminToken, logger, now }));
+    .use(exportRoutes({ reader, adminToken, logger, now }))
+    .use(adminRoutes({ retention, adminToken }));
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -2,8 +2,10 @@ import { createApp } from "./app";
 import { type Config, ConfigError, parseConfig } from "./config";
 import { UnsafeSchemaChangeError } from "./db/push";
 import { SqliteEventStore } from "./db/sqlite";
+import { SqliteEventPruner } from "./db/sqlite-pruner";
 import { SqliteEventReader } from "./db/sqlite-reader";
 import { createLogger } from "./logger";
+import { RetentionJob } from "./retention/job";
 import { buildSdk, type SdkBundle } from "./sdk/bundle";
 
 function fail(message: string): never {
@@ -44,8 +46,10 @@ const logger = createLogger(config.logLevel);
 const sdk = await loadSdk();
 const store = await openStore(config);
 const reader = SqliteEventReader.open(config, store);
+const pruner = SqliteEventPruner.open(config, store);
+const retention = new RetentionJob({ pruner, retentionDays: config.retentionDays, intervalMs: config.retentionIntervalMinutes * 60_000, logger });
 
-const app = createApp({ config, store, reader, logger, sdk }).listen({
+const app = createApp({ config, store, reader, retention, logger, sdk }).listen({
   port: config.port,
   hostname: config.host,
   // Bun's own cap answers a bare 413 without our envelope; the body reader enforces
@@ -60,6 +64,7 @@ logger.info(
   },
   `listening on http://${config.host}:${app.server?.port}`,
 );
+retention.start();
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -70,9 +75,11 @@ async function shutdown(signal: string): Promise<void> {
     logger.error({ timeoutMs: config.shutdownTimeoutMs }, "shutdown timed out; exiting");
     process.exit(1);
   }, config.shutdownTimeoutMs);
+  await retention.stop();
   await app.stop();
   await store.close();
   await reader.close();
+  pruner.close();
   clearTimeout(deadline);
   logger.info("stopped cleanly");
   process.exit(0);

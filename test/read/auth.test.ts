@@ -9,9 +9,11 @@ const PROTECTED = [
   { method: "GET", path: "/api/stats/events" },
   { method: "GET", path: "/api/events" },
   { method: "GET", path: "/api/events/export" },
+  { method: "POST", path: "/api/admin/purge" },
 ] as const;
 
-const ENABLED = { ADMIN_TOKEN };
+// Retention on, so that purge answers 200 with the right token rather than 409.
+const ENABLED = { ADMIN_TOKEN, RETENTION_DAYS: "30" };
 
 async function expectEnvelope(response: Response, status: number, code: string) {
   expect(response.status).toBe(status);
@@ -62,7 +64,7 @@ describe("read and admin routes require the admin token", () => {
       });
 
       test("when ADMIN_TOKEN is unset: 403 saying how to enable it, whatever is sent", async () => {
-        const { app } = await buildApp({});
+        const { app } = await buildApp({ RETENTION_DAYS: "30" });
         for (const headers of [{}, bearer()]) {
           const response = await send(app, route.path, { method: route.method, headers });
           const body = await expectEnvelope(response, 403, "admin_disabled");

@@ -1,9 +1,11 @@
 import { type AppDeps, createApp } from "../../src/app";
 import { type Config, parseConfig } from "../../src/config";
 import { SqliteEventStore } from "../../src/db/sqlite";
+import { SqliteEventPruner } from "../../src/db/sqlite-pruner";
 import { SqliteEventReader } from "../../src/db/sqlite-reader";
 import type { EventStore } from "../../src/db/store";
 import { createLogger, type Logger } from "../../src/logger";
+import { RetentionJob } from "../../src/retention/job";
 import { buildSdk } from "../../src/sdk/bundle";
 
 export const silentLogger = createLogger("silent");
@@ -15,21 +17,30 @@ export const sdk = await buildSdk();
 export const ADMIN_TOKEN = "test-admin-token-0123456789abcdef0123456789";
 
 export interface BuildOptions {
-  /** Clock for default time ranges. */
+  /** Clock for retention cutoffs and default time ranges. */
   now?: () => number;
 }
 
 /** The read side (and whatever else createApp needs besides the store) over a SQLite store. */
-function readSide(config: Config, store: SqliteEventStore) {
+function readSide(config: Config, store: SqliteEventStore, now: () => number) {
   const reader = SqliteEventReader.open(config, store);
-  return { reader };
+  const pruner = SqliteEventPruner.open(config, store);
+  const retention = new RetentionJob({
+    pruner,
+    retentionDays: config.retentionDays,
+    intervalMs: config.retentionIntervalMinutes * 60_000,
+    logger: silentLogger,
+    now,
+    pauseMs: 0,
+  });
+  return { reader, pruner, retention };
 }
 
 /** A fresh app on its own in-memory database (unless DATABASE_URL says otherwise); the config is the defaults plus `env`. */
 export async function buildApp(env: Record<string, string> = {}, { now = Date.now }: BuildOptions = {}) {
   const config: Config = parseConfig({ DATABASE_URL: ":memory:", ...env });
   const store = await SqliteEventStore.open(config);
-  const deps = readSide(config, store);
+  const deps = readSide(config, store, now);
   const app = createApp({ config, store, ...deps, logger: silentLogger, sdk, now });
   return { app, store, config, ...deps };
 }
@@ -40,7 +51,7 @@ export async function buildApp(env: Record<string, string> = {}, { now = Date.no
  */
 export async function appWith({ config, store, logger = silentLogger }: { config: Config; store: EventStore; logger?: Logger }) {
   const database = store instanceof SqliteEventStore ? store : await SqliteEventStore.open({ ...config, databaseUrl: ":memory:" });
-  return createApp({ config, store, ...readSide(config, database), logger, sdk } satisfies AppDeps);
+  return createApp({ config, store, ...readSide(config, database, Date.now), logger, sdk } satisfies AppDeps);
 }
 
 /** Headers carrying the admin token (ADMIN_TOKEN unless another is given). */
