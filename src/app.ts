@@ -11,16 +11,21 @@ import { apiDocs } from "./http/docs";
 import { errorHandling } from "./http/error-handler";
 import { listingRoutes } from "./listing/routes";
 import type { Logger } from "./logger";
+import { countingAcceptedEvents } from "./metrics/counting-store";
+import { httpMetrics } from "./metrics/http";
+import type { Metrics } from "./metrics/metrics";
+import { metricsRoutes } from "./metrics/routes";
 import type { RetentionJob } from "./retention/job";
 import type { SdkBundle } from "./sdk/bundle";
 import { sdkRoutes } from "./sdk/routes";
 import { statsRoutes } from "./stats/routes";
 
 export interface AppDeps {
-  config: Pick<Config, "corsOrigins" | "maxBodyBytes" | "maxBatchEvents" | "adminToken">;
+  config: Pick<Config, "corsOrigins" | "maxBodyBytes" | "maxBatchEvents" | "adminToken" | "metricsPublic">;
   store: EventStore;
   reader: EventReader;
   retention: RetentionJob;
+  metrics: Metrics;
   logger: Logger;
   sdk: SdkBundle;
   /** Clock for default time ranges; tests inject one. */
@@ -28,11 +33,13 @@ export interface AppDeps {
 }
 
 /** Builds the whole HTTP app from injected config and store; tests build one per case. */
-export function createApp({ config, store, reader, retention, logger, sdk, now = Date.now }: AppDeps) {
+export function createApp({ config, store: rawStore, reader, retention, metrics, logger, sdk, now = Date.now }: AppDeps) {
+  const store = countingAcceptedEvents(rawStore, metrics);
   const { adminToken } = config;
   // normalize: false makes validation strict: the default normaliser turns an array payload
   // into {"0": ...} and null into {}, instead of rejecting them.
   return new Elysia({ normalize: false })
+    .use(httpMetrics(metrics))
     .use(errorHandling(logger))
     .use(
       cors({
@@ -54,7 +61,8 @@ export function createApp({ config, store, reader, retention, logger, sdk, now =
     .use(statsRoutes({ reader, adminToken, now }))
     .use(listingRoutes({ reader, adminToken }))
     .use(exportRoutes({ reader, adminToken, logger, now }))
-    .use(adminRoutes({ retention, adminToken }));
+    .use(adminRoutes({ retention, adminToken }))
+    .use(metricsRoutes({ metrics, adminToken, open: config.metricsPublic }));
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -5,6 +5,7 @@ import { SqliteEventStore } from "./db/sqlite";
 import { SqliteEventPruner } from "./db/sqlite-pruner";
 import { SqliteEventReader } from "./db/sqlite-reader";
 import { createLogger } from "./logger";
+import { Metrics } from "./metrics/metrics";
 import { RetentionJob } from "./retention/job";
 import { buildSdk, type SdkBundle } from "./sdk/bundle";
 
@@ -48,8 +49,9 @@ const store = await openStore(config);
 const reader = SqliteEventReader.open(config, store);
 const pruner = SqliteEventPruner.open(config, store);
 const retention = new RetentionJob({ pruner, retentionDays: config.retentionDays, intervalMs: config.retentionIntervalMinutes * 60_000, logger });
+const metrics = new Metrics({ writePath: store, databaseFile: config.databaseUrl === ":memory:" ? undefined : config.databaseUrl });
 
-const app = createApp({ config, store, reader, retention, logger, sdk }).listen({
+const app = createApp({ config, store, reader, retention, metrics, logger, sdk }).listen({
   port: config.port,
   hostname: config.host,
   // Bun's own cap answers a bare 413 without our envelope; the body reader enforces

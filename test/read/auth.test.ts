@@ -10,6 +10,7 @@ const PROTECTED = [
   { method: "GET", path: "/api/events" },
   { method: "GET", path: "/api/events/export" },
   { method: "POST", path: "/api/admin/purge" },
+  { method: "GET", path: "/metrics" },
 ] as const;
 
 // Retention on, so that purge answers 200 with the right token rather than 409.
@@ -93,6 +94,20 @@ describe("ingest stays open when the read side is protected", () => {
   test("GET /health needs no token", async () => {
     const { app } = await buildApp(ENABLED);
     expect((await send(app, "/health")).status).toBe(200);
+  });
+});
+
+describe("METRICS_PUBLIC opens /metrics only", () => {
+  test("/metrics answers without a token; the read routes still need it", async () => {
+    const { app } = await buildApp({ ...ENABLED, METRICS_PUBLIC: "true" });
+    expect((await send(app, "/metrics")).status).toBe(200);
+    expect((await send(app, "/api/events")).status).toBe(401);
+  });
+
+  test("/metrics is public even when ADMIN_TOKEN is unset", async () => {
+    const { app } = await buildApp({ METRICS_PUBLIC: "true" });
+    expect((await send(app, "/metrics")).status).toBe(200);
+    expect((await send(app, "/api/stats/events")).status).toBe(403);
   });
 });
 

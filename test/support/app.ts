@@ -5,6 +5,7 @@ import { SqliteEventPruner } from "../../src/db/sqlite-pruner";
 import { SqliteEventReader } from "../../src/db/sqlite-reader";
 import type { EventStore } from "../../src/db/store";
 import { createLogger, type Logger } from "../../src/logger";
+import { Metrics } from "../../src/metrics/metrics";
 import { RetentionJob } from "../../src/retention/job";
 import { buildSdk } from "../../src/sdk/bundle";
 
@@ -33,7 +34,8 @@ function readSide(config: Config, store: SqliteEventStore, now: () => number) {
     now,
     pauseMs: 0,
   });
-  return { reader, pruner, retention };
+  const metrics = new Metrics({ writePath: store, databaseFile: config.databaseUrl === ":memory:" ? undefined : config.databaseUrl });
+  return { reader, pruner, retention, metrics };
 }
 
 /** A fresh app on its own in-memory database (unless DATABASE_URL says otherwise); the config is the defaults plus `env`. */
