@@ -15,20 +15,31 @@ import { countingAcceptedEvents } from "./metrics/counting-store";
 import { httpMetrics } from "./metrics/http";
 import type { Metrics } from "./metrics/metrics";
 import { metricsRoutes } from "./metrics/routes";
+import { rateLimit } from "./ratelimit/plugin";
 import type { RetentionJob } from "./retention/job";
 import type { SdkBundle } from "./sdk/bundle";
 import { sdkRoutes } from "./sdk/routes";
 import { statsRoutes } from "./stats/routes";
 
 export interface AppDeps {
-  config: Pick<Config, "corsOrigins" | "maxBodyBytes" | "maxBatchEvents" | "adminToken" | "metricsPublic">;
+  config: Pick<
+    Config,
+    | "corsOrigins"
+    | "maxBodyBytes"
+    | "maxBatchEvents"
+    | "adminToken"
+    | "metricsPublic"
+    | "rateLimitPerMinute"
+    | "rateLimitBurst"
+    | "trustProxy"
+  >;
   store: EventStore;
   reader: EventReader;
   retention: RetentionJob;
   metrics: Metrics;
   logger: Logger;
   sdk: SdkBundle;
-  /** Clock for default time ranges; tests inject one. */
+  /** Clock for rate limits and default time ranges; tests inject one. */
   now?: () => number;
 }
 
@@ -53,6 +64,7 @@ export function createApp({ config, store: rawStore, reader, retention, metrics,
         maxAge: 86400,
       }),
     )
+    .use(rateLimit({ config, now }))
     .use(apiDocs())
     .use(healthRoutes(store))
     .use(eventRoutes({ config, store, logger }))

@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { StoreUnavailableError } from "../db/store";
 import { ingestRoute } from "../events/ingest-routes";
 import { HttpError } from "../http/errors";
+import { RateLimitedError } from "../ratelimit/plugin";
 import type { Metrics } from "./metrics";
 
 interface Failure {
@@ -44,8 +45,8 @@ export function httpMetrics(metrics: Metrics) {
       const start = started.get(request);
       const failure = failures.get(request);
       const status = failure ? failureStatus(failure, Number(set.status ?? 500)) : Number(set.status ?? 200);
-      // Requests Elysia could not route share one label, so the label set stays bounded.
-      const label = route || "unmatched";
+      // Requests refused before routing (404, 429) have no route; the label set stays bounded.
+      const label = route || (failure?.error instanceof RateLimitedError ? failure.error.route : "unmatched");
       if (start !== undefined) {
         metrics.httpDuration.observe({ method: request.method, route: label, status: String(status) }, (performance.now() - start) / 1000);
       }

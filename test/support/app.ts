@@ -18,7 +18,7 @@ export const sdk = await buildSdk();
 export const ADMIN_TOKEN = "test-admin-token-0123456789abcdef0123456789";
 
 export interface BuildOptions {
-  /** Clock for retention cutoffs and default time ranges. */
+  /** Clock for rate limits, retention cutoffs and default time ranges. */
   now?: () => number;
 }
 
