@@ -13,7 +13,7 @@ export interface ExportEncoding {
   row: (event: StoredEvent) => string;
 }
 
-export const CSV_COLUMNS = ["id", "session_id", "event_type", "created_at", "payload"] as const;
+export const CSV_COLUMNS = ["id", "session_id", "event_type", "event_id", "occurred_at", "created_at", "payload"] as const;
 
 /** One RFC 4180 field: quoted, with quotes doubled, when it holds a quote, comma, CR or LF. */
 export function csvField(value: string): string {
@@ -34,13 +34,24 @@ export const EXPORT_ENCODINGS: Record<ExportFormat, ExportEncoding> = {
     // re-serialised: it was written by JSON.stringify, and this is the export's hot loop.
     row: (event) =>
       `{"id":${event.id},"session_id":${JSON.stringify(event.sessionId)},"event_type":${JSON.stringify(event.eventType)},` +
-      `"payload":${event.payload},"created_at":"${event.createdAt.toISOString()}"}\n`,
+      `"event_id":${JSON.stringify(event.eventId)},"payload":${event.payload},` +
+      `"occurred_at":"${(event.occurredAt ?? event.createdAt).toISOString()}","created_at":"${event.createdAt.toISOString()}"}\n`,
   },
   csv: {
     contentType: "text/csv; charset=utf-8; header=present",
     extension: "csv",
     header: csvRecord(CSV_COLUMNS),
     // The payload column is the stored JSON text, so a CSV reader gets it back byte for byte.
-    row: (event) => csvRecord([String(event.id), event.sessionId, event.eventType, event.createdAt.toISOString(), event.payload]),
+    // A missing event_id is an empty field.
+    row: (event) =>
+      csvRecord([
+        String(event.id),
+        event.sessionId,
+        event.eventType,
+        event.eventId ?? "",
+        (event.occurredAt ?? event.createdAt).toISOString(),
+        event.createdAt.toISOString(),
+        event.payload,
+      ]),
   },
 };

@@ -11,7 +11,12 @@ export const apiEvent = t.Object({
   id: t.Integer(),
   session_id: t.String(),
   event_type: t.String(),
+  event_id: t.Union([t.String(), t.Null()], { description: "The client's UUID for the event; null if it sent none." }),
   payload: t.Object({}, { additionalProperties: true, description: "The payload as sent, parsed." }),
+  occurred_at: t.String({
+    format: "date-time",
+    description: "When the event happened (client time, skew-corrected); created_at for events stored without one.",
+  }),
   created_at: t.String({ format: "date-time", description: "When the server received the event (UTC)." }),
 });
 export type ApiEvent = typeof apiEvent.static;
@@ -21,7 +26,9 @@ export function toApiEvent(row: StoredEvent): ApiEvent {
     id: row.id,
     session_id: row.sessionId,
     event_type: row.eventType,
+    event_id: row.eventId,
     payload: JSON.parse(row.payload),
+    occurred_at: (row.occurredAt ?? row.createdAt).toISOString(),
     created_at: row.createdAt.toISOString(),
   };
 }

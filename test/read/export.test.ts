@@ -28,7 +28,13 @@ async function exportText(app: TestApp["app"], query = "") {
 async function seedTricky(store: TestApp["store"]) {
   await seedEvents(
     store,
-    TRICKY_PAYLOADS.map((payload, i) => ({ sessionId: i === 1 ? 'sess,"quoted"\nid' : `s${i}`, payload, createdAt: T0 + i * 1000 })),
+    TRICKY_PAYLOADS.map((payload, i) => ({
+      sessionId: i === 1 ? 'sess,"quoted"\nid' : `s${i}`,
+      payload,
+      createdAt: T0 + i * 1000,
+      // Half with an event_id and a client time, half without.
+      ...(i % 2 ? { eventId: crypto.randomUUID(), occurredAt: T0 - i } : {}),
+    })),
   );
 }
 
@@ -68,6 +74,8 @@ describe("CSV export round-trips tricky payloads", () => {
         id: String(event.id),
         session_id: event.session_id,
         event_type: event.event_type,
+        event_id: event.event_id ?? "",
+        occurred_at: event.occurred_at,
         created_at: event.created_at,
         payload: JSON.stringify(event.payload),
       })),
@@ -77,9 +85,16 @@ describe("CSV export round-trips tricky payloads", () => {
 
   test("records end in CRLF and only fields that need it are quoted", async () => {
     const { app, store } = await buildApp({ ADMIN_TOKEN });
-    await seedEvents(store, [{ sessionId: "plain", eventType: "card_click", payload: {}, createdAt: T0 }]);
+    await seedEvents(store, [
+      { sessionId: "plain", eventType: "card_click", payload: {}, createdAt: T0 },
+      { sessionId: "ided", eventType: "sage_query", eventId: "0b6f5d2e-3c1a-4f7e-9a51-8d2c4b6e7f10", payload: { a: 1 }, createdAt: T0 + 1, occurredAt: T0 - 1 },
+    ]);
     const { text } = await exportText(app, "format=csv");
-    expect(text).toBe("id,session_id,event_type,created_at,payload\r\n1,plain,card_click,2024-05-01T00:00:00.000Z,{}\r\n");
+    expect(text).toBe(
+      "id,session_id,event_type,event_id,occurred_at,created_at,payload\r\n" +
+        '2,ided,sage_query,0b6f5d2e-3c1a-4f7e-9a51-8d2c4b6e7f10,2024-04-30T23:59:59.999Z,2024-05-01T00:00:00.001Z,"{""a"":1}"\r\n' +
+        "1,plain,card_click,,2024-05-01T00:00:00.000Z,2024-05-01T00:00:00.000Z,{}\r\n",
+    );
   });
 });
 
@@ -105,7 +120,7 @@ describe("export is a download of every matching event", () => {
   test("an empty export is an empty body (CSV: just the header)", async () => {
     const { app } = await buildApp({ ADMIN_TOKEN });
     expect((await exportText(app)).text).toBe("");
-    expect((await exportText(app, "format=csv")).text).toBe("id,session_id,event_type,created_at,payload\r\n");
+    expect((await exportText(app, "format=csv")).text).toBe("id,session_id,event_type,event_id,occurred_at,created_at,payload\r\n");
   });
 
   test("bad parameters are 422s before anything is streamed", async () => {

@@ -33,20 +33,44 @@ async function listAll(app: TestApp["app"], query: string, between: () => Promis
 }
 
 describe("listing returns stored events newest first", () => {
-  test("fields as sent, payload parsed, created_at in UTC, newest first", async () => {
+  test("fields as sent, payload parsed, times in UTC, newest first", async () => {
     const { app, store } = await buildApp({ ADMIN_TOKEN });
+    const eventId = "0b6f5d2e-3c1a-4f7e-9a51-8d2c4b6e7f10";
     await seedEvents(store, [
       { sessionId: "a", eventType: "card_click", payload: { card_id: "c1", nested: { list: [1, 2] } }, createdAt: T0 },
-      { sessionId: "b", eventType: "sage_query", payload: { query: "ünïcødé ☕" }, createdAt: T0 + 1000 },
+      { sessionId: "b", eventType: "sage_query", payload: { query: "ünïcødé ☕" }, eventId, createdAt: T0 + 1000, occurredAt: T0 - 5000 },
     ]);
     const { body } = await list(app, "");
     expect(body).toEqual({
       events: [
-        { id: 2, session_id: "b", event_type: "sage_query", payload: { query: "ünïcødé ☕" }, created_at: "2024-05-01T00:00:01.000Z" },
-        { id: 1, session_id: "a", event_type: "card_click", payload: { card_id: "c1", nested: { list: [1, 2] } }, created_at: "2024-05-01T00:00:00.000Z" },
+        {
+          id: 2,
+          session_id: "b",
+          event_type: "sage_query",
+          event_id: eventId,
+          payload: { query: "ünïcødé ☕" },
+          occurred_at: "2024-04-30T23:59:55.000Z",
+          created_at: "2024-05-01T00:00:01.000Z",
+        },
+        {
+          id: 1,
+          session_id: "a",
+          event_type: "card_click",
+          event_id: null,
+          payload: { card_id: "c1", nested: { list: [1, 2] } },
+          occurred_at: "2024-05-01T00:00:00.000Z",
+          created_at: "2024-05-01T00:00:00.000Z",
+        },
       ],
       next_cursor: null,
     });
+  });
+
+  test("an event stored before occurred_at existed (NULL) reads it as created_at", async () => {
+    const { app, store } = await buildApp({ ADMIN_TOKEN });
+    store.sqlite.run("INSERT INTO user_events (session_id, event_type, payload, created_at) VALUES ('old', 'card_click', '{}', ?)", [T0]);
+    const { body } = await list(app, "");
+    expect(body.events[0]).toMatchObject({ event_id: null, occurred_at: "2024-05-01T00:00:00.000Z", created_at: "2024-05-01T00:00:00.000Z" });
   });
 
   test("events sharing a timestamp are ordered by id, newest first", async () => {

@@ -6,8 +6,11 @@ export interface SeedEvent {
   sessionId?: string;
   eventType?: EventType;
   payload?: Record<string, unknown>;
+  eventId?: string;
   /** Epoch milliseconds. */
   createdAt: number;
+  /** Epoch milliseconds; the write path stores created_at when absent. */
+  occurredAt?: number;
 }
 
 /** Stores events with chosen timestamps straight through the write path (ingest always stamps "now"). */
@@ -17,6 +20,8 @@ export async function seedEvents(store: SqliteEventStore, events: readonly SeedE
     eventType: event.eventType ?? EVENT_TYPES[index % EVENT_TYPES.length]!,
     payload: JSON.stringify(event.payload ?? { index }),
     createdAt: new Date(event.createdAt),
+    eventId: event.eventId,
+    occurredAt: event.occurredAt === undefined ? undefined : new Date(event.occurredAt),
   }));
   await store.append(rows);
 }
