@@ -1,3 +1,4 @@
+import type { ValueError } from "@sinclair/typebox/errors";
 import { Elysia } from "elysia";
 import { StoreUnavailableError } from "../db/store";
 import type { Logger } from "../logger";
@@ -37,7 +38,11 @@ export function errorHandling(logger: Logger) {
       }
       switch (code) {
         case "VALIDATION": {
-          const invalid = validationFailed(validationDetails(error.all));
+          // A value that fails after a transform (e.g. query coercion) arrives as Elysia's
+          // TransformDecodeCheckError: one ValueError under `error`, no `all` list.
+          const decodeFailure = (error as { error?: ValueError }).error;
+          const failures = error.all ?? (decodeFailure ? [decodeFailure] : []);
+          const invalid = validationFailed(validationDetails(failures));
           return envelope(invalid.status, problem(invalid.code, invalid.message, invalid.details), requestId);
         }
         case "NOT_FOUND":
