@@ -1,0 +1,409 @@
+/**
+ * `bun run bench`: the write path measured side by side with its ceilings, in one run.
+ *
+ * A: bare Bun.serve (bench/ceiling.ts): parses JSON, answers 202, no database.
+ * B: the real service (`bun run start`) on a temp database: empty, and a copy of one holding
+ *    1,000,000 events; with the default synchronous=NORMAL and with FULL.
+ * Rounds run A B A B with the same load: wrk at 64 connections until saturation, then a fixed
+ * 200 requests/s (bench/fixed-rate.ts). Storage ceiling: bulk inserts of the same rows into a
+ * copy of the same database (bench/storage.ts). Every figure that has a target is a median over
+ * rounds and, where it can be, a ratio to a ceiling measured in this run: the machine is shared.
+ * Prints one table and writes it to bench/RESULTS.md.
+ */
+import { Database } from "bun:sqlite";
+import type { Subprocess } from "bun";
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dir, "..");
+const ROUNDS = 2;
+const CONNECTIONS = 64;
+const WARMUP_SECONDS = 1;
+const SATURATION_SECONDS = 5;
+const FIXED_RATE = 200;
+const FIXED_SECONDS = 10;
+const PREFILL_ROWS = 1_000_000;
+const CEILING_ROWS = 100_000;
+
+const work = mkdtempSync(join(tmpdir(), "event-ingest-bench-"));
+const startedAt = Date.now();
+const log = (line: string) => process.stderr.write(`[bench ${((Date.now() - startedAt) / 1000).toFixed(0).padStart(3)}s] ${line}\n`);
+
+// ---------------------------------------------------------------- tools
+
+async function ensureWrk(): Promise<string> {
+  const found = Bun.which("wrk");
+  if (found) return found;
+  if (process.getuid?.() !== 0) throw new Error("wrk is not installed: apt-get install -y wrk");
+  log("installing wrk (Debian package)");
+  for (const command of [["apt-get", "update"], ["apt-get", "install", "-y", "wrk"]]) {
+    const child = Bun.spawn(command, { stdout: "ignore", stderr: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+    if ((await child.exited) !== 0) throw new Error(`${command.join(" ")} failed`);
+  }
+  return Bun.which("wrk") ?? "wrk";
+}
+
+async function output(command: string[], env: Record<string, string> = {}): Promise<string> {
+  const child = Bun.spawn(command, { cwd: ROOT, env: { ...process.env, ...env }, stdout: "pipe", stderr: "inherit" });
+  const [text, code] = await Promise.all([new Response(child.stdout).text(), child.exited]);
+  if (code !== 0) throw new Error(`${command.join(" ")} exited with ${code}`);
+  return text;
+}
+
+async function freePort(): Promise<number> {
+  const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+  const port = probe.port!;
+  await probe.stop(true);
+  return port;
+}
+
+// ---------------------------------------------------------------- servers
+
+interface Running {
+  url: string;
+  /** The process that serves: `bun run start` runs the server as its child. */
+  pid: number;
+  process: Subprocess<"ignore", "pipe", "pipe">;
+  output: () => string;
+}
+
+async function start(command: string[], env: Record<string, string>, ready: string): Promise<Running> {
+  const port = await freePort();
+  const child = Bun.spawn(command, {
+    cwd: ROOT,
+    env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "info", ...env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  let text = "";
+  for (const stream of [child.stdout, child.stderr]) {
+    void (async () => {
+      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) text += chunk;
+    })();
+  }
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${command.join(" ")} exited with ${child.exitCode}: ${text}`);
+    if (Date.now() > deadline) throw new Error(`${command.join(" ")} did not start: ${text}`);
+    if (text.includes(ready)) break;
+    await Bun.sleep(50);
+  }
+  const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").trim();
+  const pid = children === "" ? child.pid : Number(children.split(" ")[0]);
+  return { url, pid, process: child, output: () => text };
+}
+
+async function stop(server: Running): Promise<void> {
+  server.process.kill("SIGTERM");
+  const code = await server.process.exited;
+  if (code !== 0) throw new Error(`server exited with ${code}: ${server.output().slice(-2000)}`);
+}
+
+// ---------------------------------------------------------------- probes
+
+/** Samples the server's resident memory while load runs. */
+function sampleRss(pid: number): { stop: () => number } {
+  let peakKb = 0;
+  const read = () => {
+    const match = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    if (match) peakKb = Math.max(peakKb, Number(match[1]));
+  };
+  read();
+  const timer = setInterval(read, 100);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return peakKb / 1024;
+    },
+  };
+}
+
+/** CPU ticks per thread name of a process: where the server's time goes. */
+function threadCpu(pid: number): Map<string, number> {
+  const ticks = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const group = /^(HeapHelper|JSC Heap|Heap Helper)/i.test(name) ? "gc" : name;
+      ticks.set(group, (ticks.get(group) ?? 0) + Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // A thread that exited between listing and reading.
+    }
+  }
+  return ticks;
+}
+
+function cpuSince(pid: number, before: Map<string, number>): Record<string, number> {
+  const after = threadCpu(pid);
+  const seconds: Record<string, number> = {};
+  for (const [name, ticks] of after) {
+    const used = (ticks - (before.get(name) ?? 0)) / 100;
+    if (used > 0) seconds[name] = used;
+  }
+  return seconds;
+}
+
+interface WrkResult {
+  duration_us: number;
+  requests: number;
+  sent: number;
+  answered: number;
+  accepted: number;
+  unavailable: number;
+  other: number;
+  errors: { connect: number; read: number; write: number; timeout: number };
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+async function wrk(url: string, seconds: number, connections = CONNECTIONS): Promise<WrkResult> {
+  const text = await output([wrkPath, "-t2", `-c${connections}`, `-d${seconds}s`, "--timeout", "10s", "-s", "bench/events.lua", `${url}/api/events`]);
+  const line = text.split("\n").find((candidate) => candidate.startsWith("WRK_JSON "));
+  if (!line) throw new Error(`wrk printed no result: ${text}`);
+  return JSON.parse(line.slice("WRK_JSON ".length)) as WrkResult;
+}
+
+interface FixedRateResult {
+  sent: number;
+  answered: number;
+  accepted: number;
+  statuses: Record<string, number>;
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+async function fixedRate(url: string): Promise<FixedRateResult> {
+  return JSON.parse(await output(["bun", "bench/fixed-rate.ts", `${url}/api/events`, String(FIXED_RATE), String(FIXED_SECONDS)])) as FixedRateResult;
+}
+
+function rowCount(path: string): number {
+  const sqlite = new Database(path, { readonly: true });
+  try {
+    return sqlite.query<{ n: number }, []>("SELECT count(*) AS n FROM user_events").get()!.n;
+  } finally {
+    sqlite.close();
+  }
+}
+
+/** The write-path summary the service logs when it stops (see SqliteEventStore.stats). */
+function writeStats(serverOutput: string): WriteStats | undefined {
+  for (const line of serverOutput.split("\n").reverse()) {
+    if (!line.includes('"writePath"')) continue;
+    return (JSON.parse(line) as { writePath: WriteStats }).writePath;
+  }
+  return undefined;
+}
+
+interface WriteStats {
+  commits: number;
+  committedEvents: number;
+  batchSizes: Record<string, number>;
+}
+
+// ---------------------------------------------------------------- scenarios
+
+interface Measurement {
+  saturation: WrkResult;
+  fixed: FixedRateResult;
+  rssMb: number;
+  cpu: Record<string, number>;
+  rowsCheck: { rows: number; accepted: number; unanswered: number; ok: boolean };
+  stats?: WriteStats;
+}
+
+async function load(server: Running): Promise<Omit<Measurement, "rowsCheck" | "stats"> & { warmup: WrkResult }> {
+  const rss = sampleRss(server.pid);
+  const warmup = await wrk(server.url, WARMUP_SECONDS);
+  const cpuBefore = threadCpu(server.pid);
+  const saturation = await wrk(server.url, SATURATION_SECONDS);
+  const cpu = cpuSince(server.pid, cpuBefore);
+  const fixed = await fixedRate(server.url);
+  return { warmup, saturation, fixed, cpu, rssMb: rss.stop() };
+}
+
+async function measureCeiling(): Promise<Measurement> {
+  const server = await start(["bun", "bench/ceiling.ts"], {}, "listening");
+  const result = await load(server);
+  await stop(server);
+  return { ...result, rowsCheck: { rows: 0, accepted: 0, unanswered: 0, ok: true } };
+}
+
+async function measureService(database: string, synchronous: string): Promise<Measurement> {
+  const rowsBefore = database === "" ? 0 : rowCount(database);
+  const path = database === "" ? join(work, `empty-${Date.now()}.db`) : database;
+  const server = await start(["bun", "run", "start"], { DATABASE_URL: path, SQLITE_SYNCHRONOUS: synchronous }, "listening on");
+  const result = await load(server);
+  await stop(server);
+  const rows = rowCount(path) - rowsBefore;
+  const accepted = result.warmup.accepted + result.saturation.accepted + result.fixed.accepted;
+  // wrk stops with up to one request per connection unanswered: those may be committed.
+  const unanswered = result.warmup.sent - result.warmup.answered + result.saturation.sent - result.saturation.answered;
+  removeDatabase(path);
+  const { warmup: _, ...measured } = result;
+  return { ...measured, rowsCheck: { rows, accepted, unanswered, ok: rows >= accepted && rows <= accepted + unanswered }, stats: writeStats(server.output()) };
+}
+
+function removeDatabase(path: string): void {
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
+}
+
+function copyDatabase(source: string, name: string): string {
+  const target = join(work, name);
+  copyFileSync(source, target);
+  return target;
+}
+
+async function storageCeiling(source: string | undefined, synchronous: string): Promise<number> {
+  const path = source ? copyDatabase(source, `ceiling-${Date.now()}.db`) : join(work, `ceiling-${Date.now()}.db`);
+  if (!source) await output(["bun", "bench/storage.ts", "prefill", path, "0"]);
+  const result = JSON.parse(await output(["bun", "bench/storage.ts", "ceiling", path, String(CEILING_ROWS), synchronous])) as { rowsPerSecond: number };
+  removeDatabase(path);
+  return result.rowsPerSecond;
+}
+
+// ---------------------------------------------------------------- report
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  return sorted.length % 2 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+const rps = (result: WrkResult) => result.requests / (result.duration_us / 1e6);
+const ms = (value: number) => (value < 10 ? value.toFixed(2) : value.toFixed(1));
+const pct = (value: number) => `${(value * 100).toFixed(0)} %`;
+const int = (value: number) => Math.round(value).toLocaleString("en-US");
+
+function versions(): string {
+  const pkg = (name: string) => (JSON.parse(readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+  const sqlite = new Database(":memory:");
+  const sqliteVersion = sqlite.query<{ v: string }, []>("SELECT sqlite_version() AS v").get()!.v;
+  sqlite.close();
+  return `Bun ${Bun.version}, Elysia ${pkg("elysia")}, drizzle-orm ${pkg("drizzle-orm")}, SQLite ${sqliteVersion}, ${wrkVersion}`;
+}
+
+// ---------------------------------------------------------------- run
+
+const wrkPath = await ensureWrk();
+const wrkVersion = (await output([wrkPath, "-v"]).catch(() => "wrk")).split("\n")[0]!.split(" [")[0]!.trim();
+const loadBefore = loadavg()[0]!;
+log(`work folder ${work}; building a database with ${int(PREFILL_ROWS)} events`);
+const prefilled = join(work, "prefilled.db");
+await output(["bun", "bench/storage.ts", "prefill", prefilled, String(PREFILL_ROWS)]);
+
+type Scenario = { name: string; server: string; database: string; synchronous: string; run: () => Promise<Measurement> };
+const scenarios: Scenario[] = [
+  { name: "ceiling", server: "bare Bun.serve (ceiling)", database: "none", synchronous: "", run: measureCeiling },
+  { name: "empty", server: "service", database: "empty", synchronous: "NORMAL", run: () => measureService("", "NORMAL") },
+  { name: "1M", server: "service", database: "1M events", synchronous: "NORMAL", run: () => measureService(copyDatabase(prefilled, "service.db"), "NORMAL") },
+  { name: "1M-full", server: "service", database: "1M events", synchronous: "FULL", run: () => measureService(copyDatabase(prefilled, "service.db"), "FULL") },
+];
+const results = new Map<string, Measurement[]>(scenarios.map((scenario) => [scenario.name, []]));
+const storage = { empty: [] as number[], "1M": [] as number[], "1M-full": [] as number[] };
+
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const scenario of scenarios) {
+    log(`round ${round}: ${scenario.server}, ${scenario.database} ${scenario.synchronous}`);
+    results.get(scenario.name)!.push(await scenario.run());
+  }
+  log(`round ${round}: storage ceilings`);
+  storage.empty.push(await storageCeiling(undefined, "NORMAL"));
+  storage["1M"].push(await storageCeiling(prefilled, "NORMAL"));
+  storage["1M-full"].push(await storageCeiling(prefilled, "FULL"));
+}
+rmSync(work, { recursive: true, force: true });
+
+const ceilingRps = median(results.get("ceiling")!.map((m) => rps(m.saturation)));
+const summary = scenarios.map((scenario) => {
+  const runs = results.get(scenario.name)!;
+  const pick = (f: (m: Measurement) => number) => median(runs.map(f));
+  return {
+    scenario,
+    rps: pick((m) => rps(m.saturation)),
+    p50: pick((m) => m.saturation.p50 / 1000),
+    p99: pick((m) => m.saturation.p99 / 1000),
+    p999: pick((m) => m.saturation.p999 / 1000),
+    fixedP50: pick((m) => m.fixed.p50),
+    fixedP99: pick((m) => m.fixed.p99),
+    fixedP999: pick((m) => m.fixed.p999),
+    rssMb: Math.max(...runs.map((m) => m.rssMb)),
+    cpuUs: pick((m) => (Object.values(m.cpu).reduce((a, b) => a + b, 0) * 1e6) / m.saturation.requests),
+    cpu: runs.at(-1)!.cpu,
+    errors: runs.reduce((n, m) => n + m.saturation.errors.timeout + m.saturation.other + m.saturation.unavailable, 0),
+    rowsOk: runs.every((m) => m.rowsCheck.ok),
+    rows: runs.map((m) => m.rowsCheck),
+    stats: runs.map((m) => m.stats).filter((s): s is WriteStats => s !== undefined),
+  };
+});
+
+const lines: string[] = [];
+lines.push(
+  `| server | database | synchronous | req/s | of ceiling | p50 ms | p99 ms | p99.9 ms | @${FIXED_RATE}/s p50 | p99 | p99.9 | peak RSS MB | CPU µs/req | rows == 202s |`,
+  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+);
+for (const row of summary) {
+  const { scenario } = row;
+  const rowsCell = scenario.name === "ceiling" ? "–" : row.rowsOk ? `yes (${row.rows.map((r) => int(r.rows)).join(", ")})` : `NO ${JSON.stringify(row.rows)}`;
+  lines.push(
+    `| ${scenario.server} | ${scenario.database} | ${scenario.synchronous || "–"} | ${int(row.rps)} | ${pct(row.rps / ceilingRps)} | ${ms(row.p50)} | ${ms(row.p99)} | ${ms(row.p999)} | ${ms(row.fixedP50)} | ${ms(row.fixedP99)} | ${ms(row.fixedP999)} | ${row.rssMb.toFixed(0)} | ${row.cpuUs.toFixed(1)} | ${rowsCell} |`,
+  );
+}
+
+lines.push("", "| database | storage ceiling (bulk, 1000-row transactions) rows/s | service req/s | service / storage ceiling |", "|---|---|---|---|");
+for (const [key, label] of [["empty", "empty, NORMAL"], ["1M", "1M events, NORMAL"], ["1M-full", "1M events, FULL"]] as const) {
+  const ceiling = median(storage[key]);
+  const service = summary.find((row) => row.scenario.name === key)!.rps;
+  lines.push(`| ${label} | ${int(ceiling)} | ${int(service)} | ${pct(service / ceiling)} |`);
+}
+
+lines.push("", "Write-queue batch sizes at saturation and fixed rate (events per commit, all rounds):", "", "| scenario | commits | events | mean | distribution |", "|---|---|---|---|---|");
+for (const row of summary.filter((r) => r.scenario.name !== "ceiling")) {
+  if (row.stats.length === 0) {
+    lines.push(`| ${row.scenario.name} | – | – | – | the service logged no write-path stats |`);
+    continue;
+  }
+  const commits = row.stats.reduce((n, s) => n + s.commits, 0);
+  const events = row.stats.reduce((n, s) => n + s.committedEvents, 0);
+  const buckets = new Map<string, number>();
+  for (const stats of row.stats) for (const [bucket, count] of Object.entries(stats.batchSizes)) buckets.set(bucket, (buckets.get(bucket) ?? 0) + count);
+  const distribution = [...buckets].map(([bucket, count]) => `${bucket}: ${pct(count / commits)}`).join(", ");
+  lines.push(`| ${row.scenario.name} | ${int(commits)} | ${int(events)} | ${(events / commits).toFixed(1)} | ${distribution} |`);
+}
+
+lines.push("", "Server CPU seconds by thread during the last saturation run:", "");
+for (const row of summary) {
+  const parts = Object.entries(row.cpu).sort((a, b) => b[1] - a[1]).map(([name, seconds]) => `${name} ${seconds.toFixed(2)}`);
+  lines.push(`- ${row.scenario.name}: ${parts.join(", ")}`);
+}
+
+const empty = summary.find((r) => r.scenario.name === "empty")!;
+const million = summary.find((r) => r.scenario.name === "1M")!;
+const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
+lines.push(
+  "",
+  "Targets (medians over rounds):",
+  "",
+  `- saturation ≥ 50 % of ceiling: empty ${pct(empty.rps / ceilingRps)}, 1M ${pct(million.rps / ceilingRps)}: ${verdict(empty.rps / ceilingRps >= 0.5)}`,
+  `- p99 at ${CONNECTIONS} connections ≤ 5 ms: empty ${ms(empty.p99)}, 1M ${ms(million.p99)}: ${verdict(empty.p99 <= 5 && million.p99 <= 5)}`,
+  `- p99.9 at ${FIXED_RATE} req/s ≤ 2 ms: empty ${ms(empty.fixedP999)}, 1M ${ms(million.fixedP999)}: ${verdict(empty.fixedP999 <= 2 && million.fixedP999 <= 2)}`,
+  `- 1M-event database ≥ 60 % of storage ceiling: ${pct(million.rps / median(storage["1M"]))}: ${verdict(million.rps / median(storage["1M"]) >= 0.6)}`,
+  `- peak RSS ≤ 100 MB: ${Math.max(...summary.filter((r) => r.scenario.name !== "ceiling").map((r) => r.rssMb)).toFixed(0)} MB: ${verdict(summary.every((r) => r.scenario.name === "ceiling" || r.rssMb <= 100))}`,
+  `- rows == 202s: ${verdict(summary.every((r) => r.rowsOk))}`,
+);
+
+const header = [
+  `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${cpus().length} × ${cpus()[0]?.model.trim() ?? "cpu"}; ${versions()}.`,
+  `${ROUNDS} rounds (A B A B), ${CONNECTIONS} connections for ${SATURATION_SECONDS} s after ${WARMUP_SECONDS} s warm-up; then ${FIXED_RATE} req/s for ${FIXED_SECONDS} s; ~150-byte events with random session ids; load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after; ${((Date.now() - startedAt) / 1000).toFixed(0)} s in all.`,
+];
+const table = [...header, "", ...lines].join("\n");
+process.stdout.write(`${table}\n`);
+writeFileSync(join(import.meta.dir, "RESULTS.md"), `# Benchmark results\n\nWritten by \`bun run bench\` (bench/run.ts).\n\n${table}\n`);

@@ -1,0 +1,65 @@
+/**
+ * Storage-side helpers for bench/run.ts, run as child processes so their memory and GC stay
+ * out of the measurements:
+ *   bun bench/storage.ts prefill <db> <rows>            a database holding <rows> events
+ *   bun bench/storage.ts ceiling <db> <rows> <sync>     bulk-insert <rows> more; prints rows/s
+ */
+import { Database } from "bun:sqlite";
+import { pushSchema } from "../src/db/push";
+import * as schema from "../src/db/schema";
+import { randomRow } from "./rows";
+
+const INSERT = "INSERT INTO user_events (session_id, event_type, payload, created_at) VALUES (?, ?, ?, ?)";
+const TRANSACTION_ROWS = 1000;
+
+function open(path: string, synchronous: string): Database {
+  const sqlite = new Database(path, { create: true });
+  sqlite.run("PRAGMA journal_mode = WAL");
+  sqlite.run(`PRAGMA synchronous = ${synchronous}`);
+  return sqlite;
+}
+
+function insertAll(sqlite: Database, rows: ReturnType<typeof randomRow>[]): void {
+  const insert = sqlite.prepare(INSERT);
+  const batch = sqlite.transaction((slice: typeof rows) => {
+    for (const row of slice) insert.run(row.session_id, row.event_type, row.payload, row.created_at);
+  });
+  for (let start = 0; start < rows.length; start += TRANSACTION_ROWS) batch(rows.slice(start, start + TRANSACTION_ROWS));
+}
+
+function generate(count: number, from: number): ReturnType<typeof randomRow>[] {
+  return Array.from({ length: count }, (_, i) => randomRow(from + i));
+}
+
+// The same file the service would create: the schema comes from its own push. Indexes are
+// dropped for the load and rebuilt by a second push, which is much faster than writing them row by row.
+async function prefill(path: string, count: number): Promise<void> {
+  const sqlite = open(path, "OFF");
+  await pushSchema(sqlite, schema);
+  for (const { name } of sqlite.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'user_events' AND sql IS NOT NULL").all()) {
+    sqlite.run(`DROP INDEX ${name}`);
+  }
+  const start = Date.now() - count;
+  for (let done = 0; done < count; done += 100_000) insertAll(sqlite, generate(Math.min(100_000, count - done), start + done));
+  await pushSchema(sqlite, schema);
+  sqlite.run("PRAGMA wal_checkpoint(TRUNCATE)");
+  sqlite.close();
+}
+
+function ceiling(path: string, count: number, synchronous: string): void {
+  const sqlite = open(path, synchronous);
+  const rows = generate(count, Date.now());
+  const started = performance.now();
+  insertAll(sqlite, rows);
+  const seconds = (performance.now() - started) / 1000;
+  sqlite.close();
+  process.stdout.write(`${JSON.stringify({ rows: count, seconds, rowsPerSecond: count / seconds })}\n`);
+}
+
+const [command, path, rows, synchronous = "NORMAL"] = process.argv.slice(2);
+if (command === "prefill" && path && rows) await prefill(path, Number(rows));
+else if (command === "ceiling" && path && rows) ceiling(path, Number(rows), synchronous);
+else {
+  process.stderr.write("usage: bun bench/storage.ts prefill <db> <rows> | ceiling <db> <rows> [sync]\n");
+  process.exit(2);
+}
