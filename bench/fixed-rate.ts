@@ -1,6 +1,7 @@
 /**
  * Open-loop load at a fixed rate (wrk2 is not packaged for Debian):
  *   bun bench/fixed-rate.ts <url> <requests/s> <seconds> [connections]
+ * The first second warms up both sides (JIT, connections) and is not recorded.
  * Requests are sent on a schedule over a pool of keep-alive connections, each waiting for its
  * answer. Latency is measured from the moment the request was sent; if every connection was
  * busy when a request fell due (the server stalled), it is measured from when it fell due, so a
@@ -16,7 +17,8 @@ if (!url || !rateArg || !secondsArg) {
 }
 const target = new URL(url);
 const rate = Number(rateArg);
-const total = Math.round(rate * Number(secondsArg));
+const warmup = Math.round(rate);
+const total = warmup + Math.round(rate * Number(secondsArg));
 const intervalMs = 1000 / rate;
 
 interface Connection {
@@ -55,7 +57,7 @@ function onData(connection: Connection, chunk: Buffer): void {
   const now = performance.now();
   const status = Number(connection.buffer.slice(9, 12));
   connection.buffer = connection.buffer.slice(headerEnd + 4 + length);
-  latencies.push(now - connection.startedAt);
+  if (answered >= warmup) latencies.push(now - connection.startedAt);
   statuses.set(status, (statuses.get(status) ?? 0) + 1);
   answered++;
   // A request that waited for a free connection is timed from when it fell due.
@@ -93,7 +95,7 @@ function tick(): void {
   if (scheduled < total) setTimeout(tick, Math.max(0, start + scheduled * intervalMs - performance.now()));
 }
 tick();
-const timeout = setTimeout(() => finish(), Number(secondsArg) * 1000 + 30_000);
+const timeout = setTimeout(() => finish(), (total / rate) * 1000 + 30_000);
 await finished;
 clearTimeout(timeout);
 const seconds = (performance.now() - start) / 1000;
