@@ -17,6 +17,8 @@ export interface Config {
   logLevel: LogLevel;
   sqliteSynchronous: SynchronousMode;
   sqliteBusyTimeoutMs: number;
+  /** Events accepted and not yet committed before new ones get 503 + Retry-After: bounds memory under overload. */
+  maxPendingEvents: number;
   shutdownTimeoutMs: number;
   /** Bearer token for the read and admin endpoints; unset turns them off (403). */
   adminToken: string | undefined;
@@ -117,8 +119,19 @@ function trustProxy(env: Env): number {
   return integer(env, "TRUST_PROXY", 0, 0, 10);
 }
 
+// A batch request's events are queued together, so a queue smaller than the largest batch
+// would refuse every such batch as overloaded.
+function maxPendingEvents(env: Env, maxBatchEvents: number): number {
+  const value = integer(env, "MAX_PENDING_EVENTS", Math.max(1000, maxBatchEvents), 1, 1_000_000);
+  if (value < maxBatchEvents) {
+    throw new ConfigError("MAX_PENDING_EVENTS", `must be at least MAX_BATCH_EVENTS (${maxBatchEvents}), got ${value}`);
+  }
+  return value;
+}
+
 /** Parses and validates the environment once, at boot. Throws ConfigError on the first bad value. */
 export function parseConfig(env: Env): Config {
+  const maxBatchEvents = integer(env, "MAX_BATCH_EVENTS", 500, 1, 10_000);
   const rateLimitPerMinute = integer(env, "RATE_LIMIT_PER_MINUTE", 0, 0, 1_000_000);
   return {
     port: integer(env, "PORT", 3000, 0, 65535),
@@ -126,10 +139,11 @@ export function parseConfig(env: Env): Config {
     databaseUrl: read(env, "DATABASE_URL") ?? "data/events.db",
     corsOrigins: origins(env),
     maxBodyBytes: integer(env, "MAX_BODY_BYTES", 1024 * 1024, 256, 64 * 1024 * 1024),
-    maxBatchEvents: integer(env, "MAX_BATCH_EVENTS", 500, 1, 10_000),
+    maxBatchEvents,
     logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info", (raw) => raw.toLowerCase()),
     sqliteSynchronous: oneOf(env, "SQLITE_SYNCHRONOUS", SYNCHRONOUS_MODES, "NORMAL", (raw) => raw.toUpperCase()),
     sqliteBusyTimeoutMs: integer(env, "SQLITE_BUSY_TIMEOUT_MS", 5000, 0, 600_000),
+    maxPendingEvents: maxPendingEvents(env, maxBatchEvents),
     shutdownTimeoutMs: integer(env, "SHUTDOWN_TIMEOUT_MS", 8000, 100, 60_000),
     adminToken: adminToken(env),
     metricsPublic: boolean(env, "METRICS_PUBLIC", false),

@@ -83,7 +83,7 @@ async function shutdown(signal: string): Promise<void> {
   await reader.close();
   pruner.close();
   clearTimeout(deadline);
-  logger.info("stopped cleanly");
+  logger.info({ writePath: store.stats() }, "stopped cleanly");
   process.exit(0);
 }
 

@@ -30,6 +30,7 @@ describe("defaults", () => {
       logLevel: "info",
       sqliteSynchronous: "NORMAL",
       sqliteBusyTimeoutMs: 5000,
+      maxPendingEvents: 1000,
       shutdownTimeoutMs: 8000,
       adminToken: undefined,
       metricsPublic: false,
@@ -59,6 +60,7 @@ describe("valid values are read", () => {
         LOG_LEVEL: "DEBUG",
         SQLITE_SYNCHRONOUS: "full",
         SQLITE_BUSY_TIMEOUT_MS: "250",
+        MAX_PENDING_EVENTS: "2000",
         SHUTDOWN_TIMEOUT_MS: "3000",
         ADMIN_TOKEN: "0123456789abcdef0123456789abcdef",
         METRICS_PUBLIC: "true",
@@ -78,6 +80,7 @@ describe("valid values are read", () => {
       logLevel: "debug",
       sqliteSynchronous: "FULL",
       sqliteBusyTimeoutMs: 250,
+      maxPendingEvents: 2000,
       shutdownTimeoutMs: 3000,
       adminToken: "0123456789abcdef0123456789abcdef",
       metricsPublic: true,
@@ -91,6 +94,11 @@ describe("valid values are read", () => {
 
   test("PORT=0 asks for any free port", () => {
     expect(parseConfig({ PORT: "0" }).port).toBe(0);
+  });
+
+  test("MAX_PENDING_EVENTS defaults to at least MAX_BATCH_EVENTS, so the largest batch always fits the queue", () => {
+    expect(parseConfig({ MAX_BATCH_EVENTS: "5000" }).maxPendingEvents).toBe(5000);
+    expect(parseConfig({ MAX_BATCH_EVENTS: "10", MAX_PENDING_EVENTS: "10" }).maxPendingEvents).toBe(10);
   });
 
   test("every log level is accepted", () => {
@@ -113,6 +121,9 @@ describe("a bad value throws a ConfigError naming the variable", () => {
     ["SQLITE_SYNCHRONOUS", "SOMETIMES"],
     ["SQLITE_BUSY_TIMEOUT_MS", "soon"],
     ["SHUTDOWN_TIMEOUT_MS", "0"],
+    ["MAX_PENDING_EVENTS", "0"],
+    ["MAX_PENDING_EVENTS", "many"],
+    ["MAX_PENDING_EVENTS", "499"], // below the default MAX_BATCH_EVENTS: every full batch would be refused
     ["CORS_ORIGINS", "not a url"],
     ["CORS_ORIGINS", "https://a.example.com/path"],
     ["CORS_ORIGINS", "https://a.example.com,ftp//b"],

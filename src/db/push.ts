@@ -2,7 +2,6 @@ import { Database } from "bun:sqlite";
 import { is } from "drizzle-orm";
 import { getTableConfig, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { drizzle } from "drizzle-orm/bun-sqlite";
-import { pushSQLiteSchema } from "drizzle-kit/api";
 
 /** Raised when applying the schema would lose or rewrite data; the server must not start. */
 export class UnsafeSchemaChangeError extends Error {
@@ -54,6 +53,9 @@ export async function pushSchema(sqlite: Database, schema: Record<string, unknow
       .filter((object) => owned.some((mine) => mine.type === object.type && mine.name === object.name));
     for (const { sql } of ddl) shadow.run(sql);
 
+    // Loaded here, not at the top: drizzle-kit is ~40 MB of resident code that only a push needs,
+    // and the server runs its push on a short-lived thread (push.worker.ts) to leave it behind.
+    const { pushSQLiteSchema } = await import("drizzle-kit/api");
     const plan = await withStdoutMuted(() => pushSQLiteSchema(schema, drizzle(shadow) as never));
     const statements = plan.statementsToExecute.map((statement) => statement.trim());
     const unsafe = statements.find((statement) => !ADDITIVE.some((pattern) => pattern.test(statement)));

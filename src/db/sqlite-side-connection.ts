@@ -20,5 +20,8 @@ export function openSideConnection(options: SideConnectionOptions, store: Sqlite
   if (options.databaseUrl === ":memory:") return { sqlite: store.sqlite, close: () => {} };
   const sqlite = new Database(options.databaseUrl, { readwrite: true, create: false, strict: true });
   sqlite.run(`PRAGMA busy_timeout = ${options.sqliteBusyTimeoutMs}`);
+  // Retention deletes commit on this connection, on the event loop: the store's checkpointer
+  // thread does the checkpoints (see sqlite-connection.ts).
+  sqlite.run("PRAGMA wal_autocheckpoint = 0");
   return { sqlite, close: () => sqlite.close() };
 }

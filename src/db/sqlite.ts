@@ -1,82 +1,100 @@
-import { Database } from "bun:sqlite";
+import type { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import { sql } from "drizzle-orm";
+import { dirname, resolve } from "node:path";
 import { drizzle } from "drizzle-orm/bun-sqlite";
 import type { Config } from "../config";
 import { pushSchema, type PushResult } from "./push";
 import * as schema from "./schema";
-import { type AppendResult, type EventStore, type NewEvent, StoreUnavailableError, type WritePathGauges } from "./store";
+import { type ConnectionOptions, openConnection } from "./sqlite-connection";
+import { committedEventsCounter, pushInThread, startCheckpointerThread, startWriterThread, type Writer } from "./sqlite-threads";
+import { SqliteBatchWriter } from "./sqlite-writer";
+import type { AppendResult, EventStore, NewEvent, WritePathGauges } from "./store";
+import { WriteQueue, type WriteStats } from "./write-queue";
 
-export type SqliteOptions = Pick<Config, "databaseUrl" | "sqliteSynchronous" | "sqliteBusyTimeoutMs">;
+export type SqliteOptions = Pick<Config, "databaseUrl" | "sqliteSynchronous" | "sqliteBusyTimeoutMs" | "maxPendingEvents">;
 
-interface Waiter {
-  /** How many of the pending rows, in order, are this caller's. */
-  count: number;
-  resolve: (result: AppendResult) => void;
-  reject: (error: Error) => void;
-}
+// Past a few hundred rows per transaction the per-commit cost is already amortised; larger
+// batches only make every request in them wait longer.
+const MAX_EVENTS_PER_COMMIT = 512;
 
 /**
- * Event store on one SQLite file. Appends are group-committed: everything queued while the
- * previous transaction ran is written in the next one, and each caller is answered only after
- * the transaction holding its events has committed.
+ * Event store on one SQLite file in WAL mode, with three connections: the main thread's (schema
+ * push, reads, health), the writer's on a worker thread, and the checkpointer's on another.
+ * Appends are group-committed through a bounded WriteQueue: a request is answered only after the
+ * transaction holding its event has committed, and refused at once when the queue is full.
  */
 export class SqliteEventStore implements EventStore, WritePathGauges {
+  /** Drizzle over the main-thread connection, for reads. */
   readonly db;
-  private readonly insert;
-  private pending: NewEvent[] = [];
-  private waiters: Waiter[] = [];
-  private scheduled = false;
-  private closed = false;
-  private idle: Promise<void> = Promise.resolve();
-  private commitListeners: ((events: number) => void)[] = [];
+  private readonly queue: WriteQueue<NewEvent>;
+  private readonly commitListeners: ((events: number, durationMs: number) => void)[] = [];
 
-  private constructor(readonly sqlite: Database, readonly pushed: PushResult) {
+  private constructor(
+    readonly sqlite: Database,
+    readonly pushed: PushResult,
+    private readonly writer: Writer,
+    private readonly checkpointer: { close(): Promise<void> } | undefined,
+    options: SqliteOptions,
+  ) {
     this.db = drizzle(sqlite, { schema });
-    this.insert = this.db
-      .insert(schema.userEvents)
-      .values({
-        sessionId: sql.placeholder("sessionId"),
-        eventType: sql.placeholder("eventType"),
-        payload: sql.placeholder("payload"),
-        createdAt: sql.placeholder("createdAt"),
-        eventId: sql.placeholder("eventId"),
-        occurredAt: sql.placeholder("occurredAt"),
-      })
-      // A repeated event_id is skipped, not an error: it returns no row and counts as a
-      // duplicate. The unique index makes this hold across transactions and processes too.
-      .onConflictDoNothing({ target: schema.userEvents.eventId })
-      .returning({ id: schema.userEvents.id })
-      .prepare();
+    this.queue = new WriteQueue({
+      maxPending: options.maxPendingEvents,
+      maxBatch: MAX_EVENTS_PER_COMMIT,
+      commit: (rows) => writer.commit(rows),
+      onCommit: (events, durationMs) => {
+        for (const listener of this.commitListeners) listener(events, durationMs);
+      },
+    });
   }
 
-  /** Opens (creating if needed) the database, applies pragmas and pushes the schema. */
+  /** Opens (creating if needed) the database, pushes the schema, then starts the writer and checkpointer threads. */
   static async open(options: SqliteOptions): Promise<SqliteEventStore> {
-    if (options.databaseUrl !== ":memory:") mkdirSync(dirname(options.databaseUrl), { recursive: true });
-    const sqlite = new Database(options.databaseUrl, { create: true, strict: true });
+    const inMemory = options.databaseUrl === ":memory:";
+    const connection: ConnectionOptions = {
+      path: inMemory ? ":memory:" : resolve(options.databaseUrl),
+      synchronous: options.sqliteSynchronous,
+      busyTimeoutMs: options.sqliteBusyTimeoutMs,
+    };
+    if (!inMemory) mkdirSync(dirname(connection.path), { recursive: true });
+    // A file is pushed from a short-lived thread so drizzle-kit's memory does not stay resident.
+    let pushed = inMemory ? undefined : await pushInThread(connection);
+    const sqlite = openConnection(connection);
+    let writer: Writer | undefined;
     try {
-      sqlite.run(`PRAGMA busy_timeout = ${options.sqliteBusyTimeoutMs}`);
-      sqlite.run("PRAGMA journal_mode = WAL");
-      sqlite.run(`PRAGMA synchronous = ${options.sqliteSynchronous}`);
-      const pushed = await pushSchema(sqlite, schema);
-      return new SqliteEventStore(sqlite, pushed);
+      pushed ??= await pushSchema(sqlite, schema);
+      // Other threads cannot open the same :memory: database: it commits on this one.
+      const committed = committedEventsCounter();
+      writer = inMemory ? inlineWriter(sqlite) : await startWriterThread(connection, committed);
+      const checkpointer = inMemory ? undefined : await startCheckpointerThread(connection, committed);
+      return new SqliteEventStore(sqlite, pushed, writer, checkpointer, options);
     } catch (error) {
+      await writer?.close();
       sqlite.close();
       throw error;
     }
   }
 
   append(events: readonly NewEvent[]): Promise<AppendResult> {
-    if (this.closed) return Promise.reject(new StoreUnavailableError("the store is shutting down"));
-    return new Promise<AppendResult>((resolve, reject) => {
-      for (const event of events) this.pending.push(event);
-      this.waiters.push({ count: events.length, resolve, reject });
-      this.schedule();
-    });
+    return this.queue.enqueue(events);
+  }
+
+  /** Metrics hook: events accepted and not yet committed (waiting, or in the commit under way). */
+  queuedEvents(): number {
+    return this.queue.depth;
+  }
+
+  /** Metrics hook: `listener` is told the size and duration of every commit. */
+  onCommit(listener: (events: number, durationMs: number) => void): void {
+    this.commitListeners.push(listener);
+  }
+
+  /** Cumulative write-path figures: commits, batch sizes, failures, refusals. */
+  stats(): WriteStats {
+    return this.queue.stats();
   }
 
   async ping(): Promise<boolean> {
+    if (!this.writer.alive) return false;
     try {
       return this.sqlite.query("SELECT 1 AS ok").get() !== null;
     } catch {
@@ -84,62 +102,21 @@ export class SqliteEventStore implements EventStore, WritePathGauges {
     }
   }
 
+  /** Refuses new appends, commits everything already accepted, then stops the threads and closes. */
   async close(): Promise<void> {
-    this.closed = true;
-    await this.idle;
-    this.flush();
+    await this.queue.close();
+    await this.writer.close();
+    await this.checkpointer?.close();
+    // The last connection to close checkpoints the WAL into the file and removes it.
     this.sqlite.close();
   }
+}
 
-  /** Metrics hook: events waiting for the next group commit. */
-  queuedEvents(): number {
-    return this.pending.length;
-  }
-
-  /** Metrics hook: `listener` is told the size of every committed batch. */
-  onCommit(listener: (events: number) => void): void {
-    this.commitListeners.push(listener);
-  }
-
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    // Waiting one macrotask lets every request parsed in this event-loop turn join the batch.
-    this.idle = new Promise((done) =>
-      setImmediate(() => {
-        this.scheduled = false;
-        this.flush();
-        done();
-      }),
-    );
-  }
-
-  private flush(): void {
-    if (this.waiters.length === 0) return;
-    const rows = this.pending;
-    const waiters = this.waiters;
-    this.pending = [];
-    this.waiters = [];
-    const written: boolean[] = [];
-    try {
-      this.db.transaction(() => {
-        for (const row of rows) {
-          // Without a client time the event happened when it was received.
-          const values = { ...row, eventId: row.eventId ?? null, occurredAt: row.occurredAt ?? row.createdAt };
-          written.push(this.insert.get(values) !== undefined);
-        }
-      }, { behavior: "immediate" });
-    } catch (cause) {
-      const error = new StoreUnavailableError("could not commit events", { cause });
-      for (const waiter of waiters) waiter.reject(error);
-      return;
-    }
-    for (const listener of this.commitListeners) listener(rows.length);
-    let offset = 0;
-    for (const waiter of waiters) {
-      const inserted = written.slice(offset, offset + waiter.count).filter(Boolean).length;
-      offset += waiter.count;
-      waiter.resolve({ inserted, duplicates: waiter.count - inserted });
-    }
-  }
+function inlineWriter(sqlite: Database): Writer {
+  const writer = new SqliteBatchWriter(sqlite);
+  return {
+    alive: true,
+    commit: async (rows) => writer.commit(rows),
+    close: async () => undefined,
+  };
 }

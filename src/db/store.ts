@@ -35,6 +35,14 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/** The write queue is full: the events were refused without being queued. Retrying later is safe. */
+export class StoreOverloadedError extends Error {
+  constructor(readonly maxPendingEvents: number) {
+    super(`the write queue is full (${maxPendingEvents} events pending)`);
+    this.name = "StoreOverloadedError";
+  }
+}
+
 /** One stored event as the read side returns it; `payload` is the stored JSON text. */
 export type StoredEvent = typeof userEvents.$inferSelect;
 
@@ -85,8 +93,8 @@ export interface EventPruner {
 
 /** Figures a write path can expose for metrics. */
 export interface WritePathGauges {
-  /** Events accepted by append() and waiting for the next commit. */
+  /** Events accepted by append() and not yet committed: waiting, or in the commit under way. */
   queuedEvents(): number;
-  /** Registers a listener told the number of events in every committed batch. */
-  onCommit(listener: (events: number) => void): void;
+  /** Registers a listener told, after every commit, its number of events and how long the transaction took. */
+  onCommit(listener: (events: number, durationMs: number) => void): void;
 }

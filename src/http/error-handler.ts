@@ -1,6 +1,6 @@
 import type { ValueError } from "@sinclair/typebox/errors";
 import { Elysia } from "elysia";
-import { StoreUnavailableError } from "../db/store";
+import { StoreOverloadedError, StoreUnavailableError } from "../db/store";
 import type { Logger } from "../logger";
 import { type ErrorDetail, type ErrorEnvelope, HttpError } from "./errors";
 import { validationDetails, validationFailed } from "./validation";
@@ -49,6 +49,10 @@ export function errorHandling(logger: Logger) {
           return envelope(404, problem("not_found", `No route for ${request.method} ${new URL(request.url).pathname}.`), requestId);
         case "PARSE":
           return envelope(400, problem("malformed_body", "The request body could not be parsed."), requestId);
+      }
+      if (error instanceof StoreOverloadedError) {
+        // Expected under overload and answered at once; logging each refusal would add to the load.
+        return envelope(503, problem("overloaded", "Too many events are waiting to be stored; retry shortly."), requestId, { "retry-after": "1" });
       }
       if (error instanceof StoreUnavailableError) {
         logger.warn({ err: error, requestId }, "storage unavailable");

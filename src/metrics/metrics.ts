@@ -50,7 +50,7 @@ export class Metrics {
     if (writePath) {
       new Gauge({
         name: "event_ingest_write_queue_depth",
-        help: "Events accepted by the write path and waiting for the next commit.",
+        help: "Events accepted by the write path and not yet committed (waiting, or in the commit under way).",
         registers: [this.registry],
         collect() {
           this.set(writePath.queuedEvents());

@@ -1,0 +1,91 @@
+import { type PushResult, UnsafeSchemaChangeError } from "./push";
+import type { ConnectionOptions } from "./sqlite-connection";
+import { encodeRows } from "./sqlite-writer";
+import { type NewEvent, StoreUnavailableError } from "./store";
+import type { CommitResult } from "./write-queue";
+import { WorkerChannel } from "./worker-channel";
+
+// The messages between the store and its threads. Every request gets one reply.
+/** `committed` counts events committed by the writer, shared with the checkpointer to pace it. */
+type OpenRequest = { kind: "open"; options: ConnectionOptions; committed: SharedArrayBuffer };
+type CloseRequest = { kind: "close" };
+type ControlReply = { kind: "ready" } | { kind: "closed" } | { kind: "failed"; message: string };
+export type WriterRequest = OpenRequest | CloseRequest | { kind: "commit"; rows: string };
+export type WriterReply = ControlReply | ({ kind: "committed" } & CommitResult);
+export type CheckpointerRequest = OpenRequest | CloseRequest;
+export type CheckpointerReply = ControlReply;
+export type PushRequest = { kind: "push"; options: ConnectionOptions };
+export type PushReply = { kind: "pushed"; statements: string[] } | { kind: "unsafe"; statement: string } | { kind: "failed"; message: string };
+
+/** Where commits run: a worker thread for a file, the main thread for `:memory:`. */
+export interface Writer {
+  /** Resolves once the rows are committed; rejects with StoreUnavailableError, having stored nothing. */
+  commit(rows: NewEvent[]): Promise<CommitResult>;
+  readonly alive: boolean;
+  close(): Promise<void>;
+}
+
+/** A thread that owns one connection: opened on start, closed (then ended) on close. */
+class ConnectionThread<Request extends { kind: string }, Reply extends { kind: string }> {
+  private constructor(readonly channel: WorkerChannel<Request | OpenRequest | CloseRequest, Reply | ControlReply>) {}
+
+  static async start<Request extends { kind: string }, Reply extends { kind: string }>(entry: URL, options: ConnectionOptions, committed: SharedArrayBuffer) {
+    const thread = new ConnectionThread<Request, Reply>(new WorkerChannel(new Worker(entry) as Bun.Worker));
+    const reply = await thread.channel.request({ kind: "open", options, committed });
+    if (reply.kind !== "ready") {
+      thread.channel.terminate();
+      throw new Error(`cannot open the database on ${entry.pathname}: ${"message" in reply ? reply.message : reply.kind}`);
+    }
+    return thread;
+  }
+
+  async close(): Promise<void> {
+    if (!this.channel.alive) return;
+    await this.channel.request({ kind: "close" }).catch(() => undefined);
+    this.channel.terminate();
+  }
+}
+
+/** A counter of committed events for startWriterThread and startCheckpointerThread to share. */
+export function committedEventsCounter(): SharedArrayBuffer {
+  return new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+}
+
+export async function startWriterThread(options: ConnectionOptions, committed: SharedArrayBuffer): Promise<Writer> {
+  const thread = await ConnectionThread.start<WriterRequest, WriterReply>(new URL("./sqlite-writer.worker.ts", import.meta.url), options, committed);
+  const { channel } = thread;
+  return {
+    get alive() {
+      return channel.alive;
+    },
+    async commit(rows) {
+      let reply: WriterReply;
+      try {
+        reply = await channel.request({ kind: "commit", rows: encodeRows(rows) });
+      } catch (cause) {
+        // The thread died: whether this batch committed is unknown, so it is not acknowledged.
+        throw new StoreUnavailableError("the database writer stopped", { cause });
+      }
+      if (reply.kind === "committed") return { durationMs: reply.durationMs, duplicates: reply.duplicates };
+      throw new StoreUnavailableError("could not commit events", { cause: new Error("message" in reply ? reply.message : reply.kind) });
+    },
+    close: () => thread.close(),
+  };
+}
+
+export async function startCheckpointerThread(options: ConnectionOptions, committed: SharedArrayBuffer): Promise<{ close(): Promise<void> }> {
+  return ConnectionThread.start<CheckpointerRequest, CheckpointerReply>(new URL("./sqlite-checkpointer.worker.ts", import.meta.url), options, committed);
+}
+
+/** Applies the schema on a short-lived thread (see push.worker.ts); throws what pushSchema would. */
+export async function pushInThread(options: ConnectionOptions): Promise<PushResult> {
+  const channel = new WorkerChannel<PushRequest, PushReply>(new Worker(new URL("./push.worker.ts", import.meta.url)) as Bun.Worker);
+  try {
+    const reply = await channel.request({ kind: "push", options });
+    if (reply.kind === "unsafe") throw new UnsafeSchemaChangeError(reply.statement);
+    if (reply.kind === "failed") throw new Error(reply.message);
+    return { statements: reply.statements };
+  } finally {
+    channel.terminate();
+  }
+}

@@ -1,0 +1,80 @@
+import type { Database } from "bun:sqlite";
+import { sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/bun-sqlite";
+import * as schema from "./schema";
+import type { NewEvent } from "./store";
+import type { CommitResult } from "./write-queue";
+
+/**
+ * Writes batches of events through the connection it is given, wherever that lives: a worker
+ * thread for a file, the main thread for `:memory:` (which other threads cannot open).
+ */
+export class SqliteBatchWriter {
+  private readonly writeAll: (rows: readonly NewEvent[]) => number[];
+
+  constructor(sqlite: Database) {
+    const insert = drizzle(sqlite, { schema })
+      .insert(schema.userEvents)
+      .values({
+        sessionId: sql.placeholder("sessionId"),
+        eventType: sql.placeholder("eventType"),
+        payload: sql.placeholder("payload"),
+        createdAt: sql.placeholder("createdAt"),
+        eventId: sql.placeholder("eventId"),
+        occurredAt: sql.placeholder("occurredAt"),
+      })
+      // A repeated event_id is skipped, not an error: it returns no row and counts as a
+      // duplicate. The unique index makes this hold across transactions and processes too.
+      .onConflictDoNothing({ target: schema.userEvents.eventId })
+      .returning({ id: schema.userEvents.id })
+      .prepare();
+    // BEGIN IMMEDIATE takes the write lock up front; any failure rolls the whole batch back.
+    this.writeAll = sqlite.transaction((rows: readonly NewEvent[]) => {
+      const duplicates: number[] = [];
+      rows.forEach((row, index) => {
+        // Without a client time the event happened when it was received.
+        const values = { ...row, eventId: row.eventId ?? null, occurredAt: row.occurredAt ?? row.createdAt };
+        if (insert.get(values) === undefined) duplicates.push(index);
+      });
+      return duplicates;
+    }).immediate;
+  }
+
+  /** Inserts every row in one transaction; throws, having stored nothing, on failure. */
+  commit(rows: readonly NewEvent[]): CommitResult {
+    const started = performance.now();
+    const duplicates = this.writeAll(rows);
+    return { durationMs: performance.now() - started, duplicates };
+  }
+}
+
+const FIELDS = 6;
+
+/**
+ * Rows cross to the writer thread as one JSON string of flat tuples: measured at a quarter of the
+ * cost of posting an array of objects, and the main thread pays for the copy.
+ */
+export function encodeRows(rows: readonly NewEvent[]): string {
+  const flat: unknown[] = [];
+  for (const row of rows) {
+    flat.push(row.sessionId, row.eventType, row.payload, row.createdAt.getTime(), row.eventId ?? null, row.occurredAt?.getTime() ?? null);
+  }
+  return JSON.stringify(flat);
+}
+
+export function decodeRows(encoded: string): NewEvent[] {
+  const flat = JSON.parse(encoded) as (string | number | null)[];
+  const rows: NewEvent[] = [];
+  for (let i = 0; i < flat.length; i += FIELDS) {
+    const occurredAt = flat[i + 5] as number | null;
+    rows.push({
+      sessionId: flat[i] as string,
+      eventType: flat[i + 1] as string,
+      payload: flat[i + 2] as string,
+      createdAt: new Date(flat[i + 3] as number),
+      eventId: flat[i + 4] as string | null,
+      occurredAt: occurredAt === null ? null : new Date(occurredAt),
+    });
+  }
+  return rows;
+}
