@@ -1,20 +1,39 @@
 /**
- * The service's HTTP layer alone: the real app (CORS, request ids, body limit, validation, error
- * envelope) over a store that keeps nothing. It sits between the bare Bun.serve ceiling and the
- * service in the benchmark table, to show how much of the gap is the framework and how much is storage.
+ * The service's HTTP layer alone: the real app (metrics, CORS, request ids, rate-limit hook, body
+ * limit, validation, error envelope) wired as src/index.ts does, but ingest goes to a store that
+ * keeps nothing. It sits between the bare Bun.serve ceiling and the service in the benchmark
+ * table, to show how much of the gap is the framework and how much is storage.
  */
 import { createApp } from "../src/app";
 import { parseConfig } from "../src/config";
+import { SqliteEventStore } from "../src/db/sqlite";
+import { SqliteEventPruner } from "../src/db/sqlite-pruner";
+import { SqliteEventReader } from "../src/db/sqlite-reader";
 import type { EventStore } from "../src/db/store";
 import { createLogger } from "../src/logger";
+import { Metrics } from "../src/metrics/metrics";
+import { RetentionJob } from "../src/retention/job";
+import { buildSdk } from "../src/sdk/bundle";
 
-const discard: EventStore = { append: async () => undefined, ping: async () => true, close: async () => undefined };
-const config = parseConfig(process.env);
-const app = createApp({ config, store: discard, logger: createLogger(config.logLevel) }).listen({
-  hostname: "127.0.0.1",
-  port: config.port,
-  maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-});
+const config = parseConfig({ ...process.env, DATABASE_URL: ":memory:" });
+const logger = createLogger(config.logLevel);
+const discard: EventStore = {
+  append: async (events) => ({ inserted: events.length, duplicates: 0 }),
+  ping: async () => true,
+  close: async () => undefined,
+};
+// The read side needs a database; an empty in-memory one, untouched by the load.
+const readSide = await SqliteEventStore.open(config);
+const retention = new RetentionJob({ pruner: SqliteEventPruner.open(config, readSide), retentionDays: undefined, intervalMs: 3_600_000, logger });
+const app = createApp({
+  config,
+  store: discard,
+  reader: SqliteEventReader.open(config, readSide),
+  retention,
+  metrics: new Metrics({}),
+  logger,
+  sdk: await buildSdk(),
+}).listen({ hostname: "127.0.0.1", port: config.port, maxRequestBodySize: Number.MAX_SAFE_INTEGER });
 process.stdout.write(`listening on ${app.server?.port}\n`);
 process.on("SIGTERM", () => {
   void app.stop().then(() => process.exit(0));
