@@ -9,7 +9,8 @@ import { pushSchema } from "../src/db/push";
 import * as schema from "../src/db/schema";
 import { randomRow } from "./rows";
 
-const INSERT = "INSERT INTO user_events (session_id, event_type, payload, created_at) VALUES (?, ?, ?, ?)";
+// What the service writes for an event sent without event_id or client time.
+const INSERT = "INSERT INTO user_events (session_id, event_type, payload, created_at, event_id, occurred_at) VALUES (?, ?, ?, ?, NULL, ?)";
 const TRANSACTION_ROWS = 1000;
 
 function open(path: string, synchronous: string): Database {
@@ -22,7 +23,7 @@ function open(path: string, synchronous: string): Database {
 function insertAll(sqlite: Database, rows: ReturnType<typeof randomRow>[]): void {
   const insert = sqlite.prepare(INSERT);
   const batch = sqlite.transaction((slice: typeof rows) => {
-    for (const row of slice) insert.run(row.session_id, row.event_type, row.payload, row.created_at);
+    for (const row of slice) insert.run(row.session_id, row.event_type, row.payload, row.created_at, row.created_at);
   });
   for (let start = 0; start < rows.length; start += TRANSACTION_ROWS) batch(rows.slice(start, start + TRANSACTION_ROWS));
 }
