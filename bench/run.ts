@@ -253,7 +253,7 @@ interface Overload {
 /** 3× more concurrent requests than the queue admits, on the 1M-event database: memory must stay flat, the excess get 503s. */
 async function measureOverload(database: string): Promise<Overload> {
   const rowsBefore = rowCount(database);
-  const server = await start(["bun", "run", "start"], { DATABASE_URL: database, MAX_PENDING_EVENTS: String(OVERLOAD_QUEUE) }, "listening on");
+  const server = await start(["bun", "run", "start"], { DATABASE_URL: database, MAX_PENDING_EVENTS: String(OVERLOAD_QUEUE), MAX_BATCH_EVENTS: String(OVERLOAD_QUEUE) }, "listening on");
   await wrk(server.url, WARMUP_SECONDS);
   const warmRows = rowCount(database) - rowsBefore;
   const rss = sampleRss(server.pid, 500);
