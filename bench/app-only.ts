@@ -4,6 +4,9 @@
  * keeps nothing. It sits between the bare Bun.serve ceiling and the service in the benchmark
  * table, to show how much of the gap is the framework and how much is storage.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createApp } from "../src/app";
 import { parseConfig } from "../src/config";
 import { SqliteEventStore } from "../src/db/sqlite";
@@ -15,14 +18,16 @@ import { Metrics } from "../src/metrics/metrics";
 import { RetentionJob } from "../src/retention/job";
 import { buildSdk } from "../src/sdk/bundle";
 
-const config = parseConfig({ ...process.env, DATABASE_URL: ":memory:" });
+// The read side needs a database: an empty one of its own, untouched by the load. A file, so the
+// schema push runs on its short-lived thread as in the service (in-process it would keep drizzle-kit resident).
+const folder = mkdtempSync(join(tmpdir(), "event-ingest-app-only-"));
+const config = parseConfig({ ...process.env, DATABASE_URL: join(folder, "read-side.db") });
 const logger = createLogger(config.logLevel);
 const discard: EventStore = {
   append: async (events) => ({ inserted: events.length, duplicates: 0 }),
   ping: async () => true,
   close: async () => undefined,
 };
-// The read side needs a database; an empty in-memory one, untouched by the load.
 const readSide = await SqliteEventStore.open(config);
 const retention = new RetentionJob({ pruner: SqliteEventPruner.open(config, readSide), retentionDays: undefined, intervalMs: 3_600_000, logger });
 const app = createApp({
@@ -35,6 +40,8 @@ const app = createApp({
   sdk: await buildSdk(),
 }).listen({ hostname: "127.0.0.1", port: config.port, maxRequestBodySize: Number.MAX_SAFE_INTEGER });
 process.stdout.write(`listening on ${app.server?.port}\n`);
+// Nothing here needs a graceful stop: the read-side database is scratch.
 process.on("SIGTERM", () => {
-  void app.stop().then(() => process.exit(0));
+  rmSync(folder, { recursive: true, force: true });
+  process.exit(0);
 });
