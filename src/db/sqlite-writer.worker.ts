@@ -17,8 +17,8 @@ function handle(request: WriterRequest): WriterReply {
   try {
     switch (request.kind) {
       case "open":
-        sqlite = openConnection(request.options);
-        writer = new SqliteBatchWriter(sqlite);
+        sqlite = openConnection({ ...request.options, busyTimeoutMs: 0 });
+        writer = new SqliteBatchWriter(sqlite, request.options.busyTimeoutMs);
         committed = new Int32Array(request.committed);
         return { kind: "ready" };
       case "commit":

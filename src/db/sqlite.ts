@@ -61,7 +61,7 @@ export class SqliteEventStore implements EventStore, WritePathGauges {
       pushed ??= await pushSchema(sqlite, schema);
       const committed = committedEventsCounter();
       // Other threads cannot open the same :memory: database: it commits on this one.
-      writer = inMemory ? inlineWriter(sqlite) : await startWriterThread(connection, committed);
+      writer = inMemory ? inlineWriter(sqlite, connection.busyTimeoutMs) : await startWriterThread(connection, committed);
       const checkpointer = inMemory ? undefined : await startCheckpointerThread(connection, committed);
       return new SqliteEventStore(sqlite, pushed, writer, checkpointer, options);
     } catch (error) {
@@ -109,8 +109,8 @@ export class SqliteEventStore implements EventStore, WritePathGauges {
   }
 }
 
-function inlineWriter(sqlite: Database): Writer {
-  const writer = new SqliteBatchWriter(sqlite);
+function inlineWriter(sqlite: Database, busyTimeoutMs: number): Writer {
+  const writer = new SqliteBatchWriter(sqlite, busyTimeoutMs);
   return {
     alive: true,
     commit: async (rows) => writer.commit(rows),
