@@ -17,7 +17,9 @@ function handle(request: WriterRequest): WriterReply {
   try {
     switch (request.kind) {
       case "open":
-        sqlite = openConnection({ ...request.options, busyTimeoutMs: 0 });
+        sqlite = openConnection(request.options);
+        // Opened with the configured timeout; from here on the writer retries busy locks itself.
+        sqlite.run("PRAGMA busy_timeout = 0");
         writer = new SqliteBatchWriter(sqlite, request.options.busyTimeoutMs);
         committed = new Int32Array(request.committed);
         return { kind: "ready" };
