@@ -70,6 +70,15 @@ describe("storage that cannot commit is a 503 with Retry-After", () => {
     expect(lines().find((line) => line.level === 40 && line.requestId === body.request_id)).toBeDefined();
   });
 
+  test("one failed commit answers every request in it, but is logged once", async () => {
+    const { logger, lines } = capturingLogger("info");
+    const failedCommit = new StoreUnavailableError("could not commit events");
+    const app = await appWith({ config, store: failingStore(() => Promise.reject(failedCommit)), logger });
+    const responses = await Promise.all(["a", "b", "c"].map((id) => postJson(app, "/api/events", { ...EVENT, session_id: id })));
+    for (const response of responses) await expectEnvelope(response, 503, "storage_unavailable");
+    expect(lines().filter((line) => line.level === 40)).toHaveLength(1);
+  });
+
   test("a closed store refuses appends: 503, nothing written", async () => {
     const dir = tempDir();
     try {

@@ -24,6 +24,7 @@ function problem(code: string, message: string, details: ErrorDetail[] = []) {
  * with a generic 500: no stack, path or SQL leaves the process.
  */
 export function errorHandling(logger: Logger) {
+  const loggedStoreFailures = new WeakSet<Error>();
   return new Elysia({ name: "error-handling" })
     .onRequest(({ request, set }) => {
       const incoming = request.headers.get("x-request-id");
@@ -55,7 +56,11 @@ export function errorHandling(logger: Logger) {
         return envelope(503, problem("overloaded", "Too many events are waiting to be stored; retry shortly."), requestId, { "retry-after": "1" });
       }
       if (error instanceof StoreUnavailableError) {
-        logger.warn({ err: error, requestId }, "storage unavailable");
+        // Every request of a failed commit shares one error: log it once, not once per request.
+        if (!loggedStoreFailures.has(error)) {
+          loggedStoreFailures.add(error);
+          logger.warn({ err: error, requestId }, "storage unavailable");
+        }
         return envelope(503, problem("storage_unavailable", "Events cannot be stored right now; retry shortly."), requestId, { "retry-after": "1" });
       }
       logger.error({ err: error, requestId, method: request.method, url: request.url }, "unhandled error");
