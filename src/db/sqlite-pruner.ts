@@ -12,22 +12,44 @@ DELETE FROM user_events WHERE id IN (
   LIMIT $limit
 )`;
 
-/** Retention deletes on SQLite; each call is one short autocommit transaction. */
+const BUSY_RETRY_MS = 5;
+
+/**
+ * Retention deletes on SQLite; each call is one short autocommit transaction. They run on the
+ * event loop, so the connection never waits inside SQLite for the write lock (busy_timeout 0,
+ * which would block every request for as long as the writer holds it): a busy chunk is retried
+ * after an asynchronous pause, up to SQLITE_BUSY_TIMEOUT_MS.
+ */
 export class SqliteEventPruner implements EventPruner {
-  private constructor(private readonly connection: SideConnection) {}
+  private constructor(
+    private readonly connection: SideConnection,
+    private readonly busyTimeoutMs: number,
+  ) {}
 
   static open(options: SideConnectionOptions, store: SqliteEventStore): SqliteEventPruner {
-    return new SqliteEventPruner(openSideConnection(options, store));
+    return new SqliteEventPruner(openSideConnection({ ...options, sqliteBusyTimeoutMs: 0 }, store), options.sqliteBusyTimeoutMs);
   }
 
   async deleteOlderThan(cutoff: Date, maxRows: number): Promise<number> {
-    const { sqlite } = this.connection;
-    const types = storedEventTypes(sqlite);
-    if (types.length === 0) return 0;
-    return sqlite.query(DELETE_CHUNK_SQL).run({ types: JSON.stringify(types), cutoff: cutoff.getTime(), limit: maxRows }).changes;
+    const started = performance.now();
+    for (;;) {
+      try {
+        return this.deleteChunk(cutoff, maxRows);
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== "SQLITE_BUSY" || performance.now() - started >= this.busyTimeoutMs) throw error;
+        await Bun.sleep(BUSY_RETRY_MS);
+      }
+    }
   }
 
   close(): void {
     this.connection.close();
+  }
+
+  private deleteChunk(cutoff: Date, maxRows: number): number {
+    const { sqlite } = this.connection;
+    const types = storedEventTypes(sqlite);
+    if (types.length === 0) return 0;
+    return sqlite.query(DELETE_CHUNK_SQL).run({ types: JSON.stringify(types), cutoff: cutoff.getTime(), limit: maxRows }).changes;
   }
 }

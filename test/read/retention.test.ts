@@ -150,6 +150,56 @@ describe("POST /api/admin/purge applies retention on demand", () => {
   });
 });
 
+describe("retention waits for the write lock without blocking the event loop", () => {
+  test("timers keep firing while another connection holds the lock; the chunk runs once it is released", async () => {
+    const dir = tempDir();
+    try {
+      const config = parseConfig({ DATABASE_URL: `${dir.path}/events.db`, SQLITE_BUSY_TIMEOUT_MS: "5000" });
+      const store = await SqliteEventStore.open(config);
+      const pruner = SqliteEventPruner.open(config, store);
+      await seedEvents(store, [{ createdAt: 0 }, { createdAt: NOW }]);
+      const other = new Database(`${dir.path}/events.db`);
+      other.run("BEGIN IMMEDIATE");
+
+      const purge = pruner.deleteOlderThan(new Date(1), 10);
+      const ticks: number[] = [];
+      const ticker = setInterval(() => ticks.push(Date.now()), 10);
+      await Bun.sleep(300);
+      expect(ticks.length).toBeGreaterThan(5);
+      other.run("ROLLBACK");
+      other.close();
+
+      expect(await purge).toBe(1);
+      clearInterval(ticker);
+      expect(rowCount(store)).toBe(1);
+      pruner.close();
+      await store.close();
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test("a lock held past SQLITE_BUSY_TIMEOUT_MS fails the chunk, deleting nothing", async () => {
+    const dir = tempDir();
+    try {
+      const config = parseConfig({ DATABASE_URL: `${dir.path}/events.db`, SQLITE_BUSY_TIMEOUT_MS: "50" });
+      const store = await SqliteEventStore.open(config);
+      const pruner = SqliteEventPruner.open(config, store);
+      await seedEvents(store, [{ createdAt: 0 }]);
+      const other = new Database(`${dir.path}/events.db`);
+      other.run("BEGIN IMMEDIATE");
+      await expect(pruner.deleteOlderThan(new Date(1), 10)).rejects.toMatchObject({ code: "SQLITE_BUSY" });
+      other.run("ROLLBACK");
+      other.close();
+      expect(rowCount(store)).toBe(1);
+      pruner.close();
+      await store.close();
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
+
 describe("retention configuration", () => {
   test("RETENTION_DAYS must be a whole number of days from 1", () => {
     expect(parseConfig({}).retentionDays).toBeUndefined();
