@@ -1,7 +1,7 @@
 /**
  * Read-side benchmark: stats-query time and export memory over 1,000,000 events in one day.
  *
- *   bun bench/read-side.ts [rows]
+ *   bun bench/read-side.ts [rows]      (also the second half of `bun run bench`)
  *
  * Figures are printed with a baseline measured in the same run (machines are shared and
  * noisy, so ratios mean more than absolute times):
@@ -11,7 +11,7 @@
  *   and exporting a tenth of the rows (flat memory means the 1M figure is close to both).
  */
 import { Database } from "bun:sqlite";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../src/config";
 import { SqliteEventStore } from "../src/db/sqlite";
@@ -27,6 +27,13 @@ const RUNS = 7;
 
 const dir = tempDir("read-side-bench-");
 const databaseUrl = join(dir.path, "events.db");
+
+const report: string[] = [];
+/** Prints a line of the report; the whole report is also written to bench/READ-SIDE.md. */
+function emit(line: string): void {
+  console.log(line);
+  report.push(line);
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -134,7 +141,7 @@ const fmt = (value: number, digits = 1) => value.toFixed(digits);
 try {
   const seedStart = performance.now();
   await seed();
-  console.log(`seeded ${ROWS.toLocaleString("en")} events over one day in ${fmt((performance.now() - seedStart) / 1000)} s\n`);
+  emit(`seeded ${ROWS.toLocaleString("en")} events over one day in ${fmt((performance.now() - seedStart) / 1000)} s\n`);
 
   // --- stats, in-process on the file
   const store = await SqliteEventStore.open(parseConfig({ DATABASE_URL: databaseUrl }));
@@ -179,23 +186,23 @@ try {
     await server.stop();
   }
 
-  console.log(`stats over ${ROWS.toLocaleString("en")} events in one day (median of ${RUNS}, ms)`);
-  console.log("| bucket | series | bucket-count query | GROUP BY baseline | speed-up | vs count(*) of all rows |");
-  console.log("|---|---|---|---|---|---|");
+  emit(`stats over ${ROWS.toLocaleString("en")} events in one day (median of ${RUNS}, ms)`);
+  emit("| bucket | series | bucket-count query | GROUP BY baseline | speed-up | vs count(*) of all rows |");
+  emit("|---|---|---|---|---|---|");
   for (const row of stats) {
-    console.log(`| ${row.bucket} | ${row.series} | ${fmt(row.ms)} | ${fmt(row.groupByMs)} | ${fmt(row.groupByMs / row.ms)}x | ${fmt(row.ms / countAll)}x |`);
+    emit(`| ${row.bucket} | ${row.series} | ${fmt(row.ms)} | ${fmt(row.groupByMs)} | ${fmt(row.groupByMs / row.ms)}x | ${fmt(row.ms / countAll)}x |`);
   }
-  console.log(`count(*) baseline: ${fmt(countAll)} ms; GET /api/stats/events?bucket=minute end to end: ${fmt(httpMs)} ms`);
-  console.log(`plan: ${plan}\n`);
+  emit(`count(*) baseline: ${fmt(countAll)} ms; GET /api/stats/events?bucket=minute end to end: ${fmt(httpMs)} ms`);
+  emit(`plan: ${plan}\n`);
 
   // --- export memory on the real server
   const tenth = `from=${DAY_START}&to=${DAY_START + DAY_MS / 10}`;
   const small = await measureExport(tenth, ROWS / 10);
   const ndjson = await measureExport("", ROWS);
   const csv = await measureExport("format=csv", ROWS);
-  console.log("export through the real server (RSS of a fresh `bun src/index.ts` per export; peak = VmHWM)");
-  console.log("| export | rows | MB sent | seconds | rows/s | idle RSS MB | RSS at 50% | RSS at 100% | peak RSS MB | peak / idle | peak / 1/10 export |");
-  console.log("|---|---|---|---|---|---|---|---|---|---|---|");
+  emit("export through the real server (RSS of a fresh `bun src/index.ts` per export; peak = VmHWM)");
+  emit("| export | rows | MB sent | seconds | rows/s | idle RSS MB | RSS at 50% | RSS at 100% | peak RSS MB | peak / idle | peak / 1/10 export |");
+  emit("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const [name, figures] of [["ndjson, 1/10 of the day", small], ["ndjson, whole day", ndjson], ["csv, whole day", csv]] as const) {
     const cells = [
       name,
@@ -210,10 +217,12 @@ try {
       fmt(figures.peakRss / figures.idleRss, 2),
       fmt(figures.peakRss / small.peakRss, 2),
     ];
-    console.log(`| ${cells.join(" | ")} |`);
+    emit(`| ${cells.join(" | ")} |`);
   }
   if (ndjson.rows !== ROWS) throw new Error(`the NDJSON export returned ${ndjson.rows} rows, expected ${ROWS}`);
   if (csv.rows - 1 !== ROWS) throw new Error(`the CSV export returned ${csv.rows - 1} rows, expected ${ROWS}`);
+  const header = `# Read-side benchmark results\n\nWritten by \`bun bench/read-side.ts\` (part of \`bun run bench\`) on ${new Date().toISOString()}, Bun ${Bun.version}.\n`;
+  writeFileSync(join(import.meta.dir, "READ-SIDE.md"), `${header}\n${report.join("\n")}\n`);
 } finally {
   dir.cleanup();
 }
