@@ -7,8 +7,13 @@ export type SynchronousMode = (typeof SYNCHRONOUS_MODES)[number];
 export interface Config {
   port: number;
   host: string;
-  /** SQLite file path, or `:memory:`. */
+  /** SQLite file path (or `:memory:`), or a `postgres://` URL; see src/db/open-store.ts. */
   databaseUrl: string;
+  /** PostgreSQL only: connections per node, the schema holding our tables, and time limits. */
+  databasePoolSize: number;
+  databaseSchema: string;
+  databaseConnectTimeoutMs: number;
+  databaseStatementTimeoutMs: number;
   /** `*` or an explicit list of allowed origins. */
   corsOrigins: "*" | string[];
   maxBodyBytes: number;
@@ -70,6 +75,23 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
     throw new ConfigError(name, `expected one of ${allowed.join(", ")}, got "${raw}"`);
   }
   return value as T;
+}
+
+function databaseUrl(env: Env): string {
+  const raw = read(env, "DATABASE_URL") ?? "data/events.db";
+  if (/^postgres(ql)?:\/\//i.test(raw) && !URL.canParse(raw)) {
+    throw new ConfigError("DATABASE_URL", "not a valid URL like postgres://user:password@host:5432/database");
+  }
+  return raw;
+}
+
+function schemaName(env: Env): string {
+  const raw = read(env, "DATABASE_SCHEMA") ?? "public";
+  // An unquoted PostgreSQL identifier, so it never needs escaping in SQL or in logs.
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(raw)) {
+    throw new ConfigError("DATABASE_SCHEMA", `expected a lower-case identifier like "events", got "${raw}"`);
+  }
+  return raw;
 }
 
 function origins(env: Env): Config["corsOrigins"] {
@@ -136,7 +158,11 @@ export function parseConfig(env: Env): Config {
   return {
     port: integer(env, "PORT", 3000, 0, 65535),
     host: read(env, "HOST") ?? "0.0.0.0",
-    databaseUrl: read(env, "DATABASE_URL") ?? "data/events.db",
+    databaseUrl: databaseUrl(env),
+    databasePoolSize: integer(env, "DATABASE_POOL_SIZE", 10, 1, 1000),
+    databaseSchema: schemaName(env),
+    databaseConnectTimeoutMs: integer(env, "DATABASE_CONNECT_TIMEOUT_MS", 5000, 100, 600_000),
+    databaseStatementTimeoutMs: integer(env, "DATABASE_STATEMENT_TIMEOUT_MS", 10_000, 100, 3_600_000),
     corsOrigins: origins(env),
     maxBodyBytes: integer(env, "MAX_BODY_BYTES", 1024 * 1024, 256, 64 * 1024 * 1024),
     maxBatchEvents,

@@ -1,5 +1,6 @@
 import { createApp } from "./app";
 import { type Config, ConfigError, parseConfig } from "./config";
+import { describeDatabase, openStore } from "./db/open-store";
 import { UnsafeSchemaChangeError } from "./db/push";
 import { SqliteEventStore } from "./db/sqlite";
 import { SqliteEventPruner } from "./db/sqlite-pruner";
@@ -23,14 +24,14 @@ function loadConfig(): Config {
   }
 }
 
-async function openStore(config: Config): Promise<SqliteEventStore> {
+async function openStoreOrExit(config: Config) {
   try {
-    return await SqliteEventStore.open(config);
+    return await openStore(config);
   } catch (error) {
     if (error instanceof UnsafeSchemaChangeError) {
       fail(`${error.message}\nBack up the database and apply the change by hand, or run the version that matches it.`);
     }
-    fail(`cannot open database ${config.databaseUrl}: ${error instanceof Error ? error.message : String(error)}`);
+    fail(`cannot open database ${describeDatabase(config.databaseUrl)}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
@@ -45,7 +46,7 @@ async function loadSdk(): Promise<SdkBundle> {
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
 const sdk = await loadSdk();
-const store = await openStore(config);
+const store = await openStoreOrExit(config);
 const reader = SqliteEventReader.open(config, store);
 const pruner = SqliteEventPruner.open(config, store);
 const retention = new RetentionJob({ pruner, retentionDays: config.retentionDays, intervalMs: config.retentionIntervalMinutes * 60_000, logger });
@@ -61,7 +62,7 @@ const app = createApp({ config, store, reader, retention, metrics, logger, sdk }
 
 logger.info(
   {
-    config: { ...config, port: app.server?.port, adminToken: config.adminToken ? "(set)" : "(unset: read endpoints off)" },
+    config: { ...config, databaseUrl: describeDatabase(config.databaseUrl), port: app.server?.port, adminToken: config.adminToken ? "(set)" : "(unset: read endpoints off)" },
     schemaChanges: store.pushed.statements,
   },
   `listening on http://${config.host}:${app.server?.port}`,

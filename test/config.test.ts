@@ -24,6 +24,10 @@ describe("defaults", () => {
       port: 3000,
       host: "0.0.0.0",
       databaseUrl: "data/events.db",
+      databasePoolSize: 10,
+      databaseSchema: "public",
+      databaseConnectTimeoutMs: 5000,
+      databaseStatementTimeoutMs: 10_000,
       corsOrigins: "*",
       maxBodyBytes: 1024 * 1024,
       maxBatchEvents: 500,
@@ -69,11 +73,19 @@ describe("valid values are read", () => {
         RATE_LIMIT_PER_MINUTE: "120",
         RATE_LIMIT_BURST: "20",
         TRUST_PROXY: "2",
+        DATABASE_POOL_SIZE: "4",
+        DATABASE_SCHEMA: "events",
+        DATABASE_CONNECT_TIMEOUT_MS: "2000",
+        DATABASE_STATEMENT_TIMEOUT_MS: "30000",
       }),
     ).toEqual({
       port: 8080,
       host: "127.0.0.1",
       databaseUrl: ":memory:",
+      databasePoolSize: 4,
+      databaseSchema: "events",
+      databaseConnectTimeoutMs: 2000,
+      databaseStatementTimeoutMs: 30_000,
       corsOrigins: ["https://a.example.com", "http://localhost:5173"],
       maxBodyBytes: 65536,
       maxBatchEvents: 100,
@@ -90,6 +102,12 @@ describe("valid values are read", () => {
       rateLimitBurst: 20,
       trustProxy: 2,
     });
+  });
+
+  test("DATABASE_URL takes postgres:// and postgresql:// URLs as they are", () => {
+    for (const url of ["postgres://ingest:s3cret@db.internal:5432/events", "postgresql://localhost/events?sslmode=require"]) {
+      expect(parseConfig({ DATABASE_URL: url }).databaseUrl).toBe(url);
+    }
   });
 
   test("PORT=0 asks for any free port", () => {
@@ -137,6 +155,14 @@ describe("a bad value throws a ConfigError naming the variable", () => {
     ["RATE_LIMIT_BURST", "0"],
     ["TRUST_PROXY", "maybe"],
     ["TRUST_PROXY", "11"],
+    ["DATABASE_URL", "postgres://user:pa ss@[bad/events"],
+    ["DATABASE_POOL_SIZE", "0"],
+    ["DATABASE_POOL_SIZE", "many"],
+    ["DATABASE_SCHEMA", "Events"],
+    ["DATABASE_SCHEMA", "events; DROP TABLE x"],
+    ["DATABASE_SCHEMA", "1st"],
+    ["DATABASE_CONNECT_TIMEOUT_MS", "0"],
+    ["DATABASE_STATEMENT_TIMEOUT_MS", "fast"],
   ];
   for (const [variable, value] of cases) {
     test(`${variable}=${JSON.stringify(value)}`, () => {

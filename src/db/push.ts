@@ -74,7 +74,7 @@ export async function pushSchema(sqlite: Database, schema: Record<string, unknow
 }
 
 // drizzle-kit renders a progress spinner on stdout, which would corrupt structured logs.
-async function withStdoutMuted<T>(task: () => Promise<T>): Promise<T> {
+export async function withStdoutMuted<T>(task: () => Promise<T>): Promise<T> {
   const write = process.stdout.write;
   process.stdout.write = (() => true) as typeof process.stdout.write;
   try {

@@ -1,0 +1,98 @@
+import { sql } from "drizzle-orm";
+import type { BunSQLQueryResultHKT } from "drizzle-orm/bun-sql/session";
+import { getTableConfig, type PgDatabase, type PgTable, pgSchema } from "drizzle-orm/pg-core";
+import { pushSchema } from "drizzle-kit/api";
+import { type PushResult, UnsafeSchemaChangeError, withStdoutMuted } from "../push";
+
+// The pool or a transaction: push only runs queries through `execute`.
+type Database = PgDatabase<BunSQLQueryResultHKT, any, any>;
+
+/**
+ * Brings `tables` up to date in schema `schemaName`, using drizzle-kit's own diff, with the
+ * guarantees of the SQLite push (../push.ts): only our tables are touched, only additive
+ * statements run, and anything else stops the boot naming the statement.
+ *
+ * What drizzle-kit does on its own, and how each is contained here:
+ * - it introspects the whole schema and plans DROP TABLE for every table it does not know:
+ *   introspection is filtered to our table names;
+ * - it plans DROP SCHEMA when the schema object is not among the imports: it is passed;
+ * - it still plans DROP TYPE / DROP SEQUENCE for other applications' enums and sequences in
+ *   the same schema: statements that do not name our tables or schema are left out, never run;
+ * - a column that was removed from the schema while another was added makes it ask "renamed or
+ *   new?" on a terminal: extra columns are refused before drizzle-kit runs, and push runs with
+ *   the terminal hidden, so any other question fails instead of waiting for an answer.
+ *
+ * Everything runs in one transaction holding an advisory lock on the schema name, so several
+ * nodes booting at once against an empty database apply the DDL once: the others wait, then
+ * find it done. PostgreSQL DDL is transactional, so a refused or failed push leaves nothing.
+ */
+export async function pushPgSchema(db: Database, schemaName: string, tables: readonly PgTable[]): Promise<PushResult> {
+  const owned = tables.map((table) => getTableConfig(table));
+  const names = owned.map((table) => table.name);
+  const imports: Record<string, unknown> = Object.fromEntries(owned.map((table, i) => [table.name, tables[i]]));
+  // pgSchema refuses "public", which drizzle-kit handles without a schema object.
+  if (schemaName !== "public") imports.schema = pgSchema(schemaName);
+  const rules = statementRules(schemaName, names);
+
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`event-ingest schema push ${schemaName}`}, 0))`);
+    await refuseUnknownColumns(tx, schemaName, owned);
+
+    const introspect = { execute: async (query: unknown) => ({ rows: await tx.execute(query as never) }) };
+    const plan = await withoutTerminal(() => pushSchema(imports, introspect as never, [schemaName], names));
+    const statements = plan.statementsToExecute.map((statement) => statement.trim()).filter(rules.ours);
+    const unsafe = statements.find((statement) => !rules.additive(statement));
+    if (unsafe !== undefined) throw new UnsafeSchemaChangeError(unsafe);
+    for (const statement of statements) await tx.execute(sql.raw(statement));
+    return { statements };
+  });
+}
+
+function statementRules(schemaName: string, tables: readonly string[]) {
+  const schema = `"${schemaName}"`;
+  // drizzle-kit leaves the public schema out of names; introspected ones may carry it.
+  const qualified = (table: string) => (schemaName === "public" ? `(?:"public"\\.)?"${table}"` : `${schema}\\."${table}"`);
+  const tableNames = tables.map(qualified).join("|");
+  const additive = [
+    new RegExp(`^CREATE SCHEMA ${schema};?$`, "i"),
+    new RegExp(`^CREATE TABLE (${tableNames}) \\(`, "i"),
+    new RegExp(`^CREATE (UNIQUE )?INDEX "\\w+" ON (${tableNames}) `, "i"),
+    new RegExp(`^ALTER TABLE (${tableNames}) ADD COLUMN "\\w+" `, "i"),
+  ];
+  const mentionsOurs = new RegExp(`"(${tables.join("|")})"|^\\w+ SCHEMA ${schema}`, "i");
+  return {
+    ours: (statement: string) => mentionsOurs.test(statement),
+    additive: (statement: string) => additive.some((pattern) => pattern.test(statement)),
+  };
+}
+
+async function refuseUnknownColumns(db: Database, schemaName: string, tables: ReturnType<typeof getTableConfig>[]) {
+  for (const table of tables) {
+    const known = new Set(table.columns.map((column) => column.name));
+    const existing = await db.execute<{ column_name: string }>(
+      sql`SELECT column_name FROM information_schema.columns WHERE table_schema = ${schemaName} AND table_name = ${table.name} ORDER BY ordinal_position`,
+    );
+    const extra = existing.find((row) => !known.has(row.column_name));
+    if (extra) {
+      const name = schemaName === "public" ? `"${table.name}"` : `"${schemaName}"."${table.name}"`;
+      throw new UnsafeSchemaChangeError(`ALTER TABLE ${name} DROP COLUMN "${extra.column_name}";`);
+    }
+  }
+}
+
+// drizzle-kit prompts when it sees a terminal (and waits for an answer that never comes in a
+// service); with isTTY false it throws instead. Its spinner output is muted as on SQLite.
+async function withoutTerminal<T>(task: () => Promise<T>): Promise<T> {
+  const streams = [process.stdin, process.stdout];
+  const saved = streams.map((stream) => Object.getOwnPropertyDescriptor(stream, "isTTY"));
+  for (const stream of streams) Object.defineProperty(stream, "isTTY", { value: false, configurable: true, writable: true });
+  try {
+    return await withStdoutMuted(task);
+  } finally {
+    streams.forEach((stream, i) => {
+      const descriptor = saved[i];
+      if (descriptor) Object.defineProperty(stream, "isTTY", descriptor);
+      else delete (stream as { isTTY?: boolean }).isTTY;
+    });
+  }
+}

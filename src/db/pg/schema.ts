@@ -1,0 +1,38 @@
+import { bigint, index, jsonb, pgSchema, pgTable, timestamp, varchar } from "drizzle-orm/pg-core";
+
+/**
+ * The `user_events` table on PostgreSQL: the same columns, meaning and indexes as the SQLite
+ * table in ../schema.ts (test/db-schema-parity.test.ts keeps them in step). `created_at` is a
+ * `timestamptz` with millisecond precision rather than epoch-ms bigint: it reads as a date in
+ * psql, date_trunc/date_bin work on it directly, and range partitioning by month needs a time
+ * column. Drizzle maps it to the same `Date` as SQLite's `timestamp_ms`, so rows look alike.
+ */
+function define(table: typeof pgTable) {
+  return table(
+    "user_events",
+    {
+      id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      sessionId: varchar("session_id", { length: 64 }).notNull(),
+      eventType: varchar("event_type", { length: 50 }).notNull(),
+      payload: jsonb("payload").notNull().default({}),
+      createdAt: timestamp("created_at", { withTimezone: true, precision: 3, mode: "date" }).notNull(),
+    },
+    (t) => [
+      index("ix_user_events_session_id").on(t.sessionId),
+      index("ix_user_events_type_created").on(t.eventType, t.createdAt),
+    ],
+  );
+}
+
+export const userEvents = define(pgTable);
+export type PgUserEvents = typeof userEvents;
+
+/**
+ * The same table in another PostgreSQL schema (DATABASE_SCHEMA), e.g. a database shared with
+ * other applications, or one schema per test. Only the qualifying schema name differs, so the
+ * type is the public table's.
+ */
+export function userEventsIn(schemaName: string): PgUserEvents {
+  if (schemaName === "public") return userEvents;
+  return define(pgSchema(schemaName).table as unknown as typeof pgTable);
+}

@@ -1,0 +1,167 @@
+import { SQL } from "bun";
+import { sql } from "drizzle-orm";
+import { type BunSQLDatabase, drizzle } from "drizzle-orm/bun-sql";
+import type { Config } from "../../config";
+import type { PushResult } from "../push";
+import { type EventStore, type NewEvent, StoreUnavailableError } from "../store";
+import { pushPgSchema } from "./push";
+import { type PgUserEvents, userEventsIn } from "./schema";
+
+export type PgOptions = Pick<
+  Config,
+  "databaseUrl" | "databasePoolSize" | "databaseSchema" | "databaseConnectTimeoutMs" | "databaseStatementTimeoutMs"
+>;
+
+interface Waiter {
+  events: readonly NewEvent[];
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+// PostgreSQL takes at most 65,535 bind parameters per statement; 1,000 rows of a few columns
+// stay far below it, and larger batches gain nothing once the commit cost is shared.
+const MAX_ROWS_PER_INSERT = 1000;
+
+/**
+ * Event store on PostgreSQL. Appends are group-committed as on SQLite: events queued while
+ * earlier inserts run are written together in one multi-row INSERT (one statement, so one
+ * transaction), and every caller is answered only after the statement holding its events has
+ * committed. A few inserts may run at once on separate pooled connections, so the server's own
+ * group commit overlaps their WAL flushes.
+ *
+ * Every database call has a deadline (connect + statement timeout): a database that is down,
+ * unreachable or stuck gives StoreUnavailableError (503) rather than a hang, and the pool
+ * reconnects by itself once the database answers again.
+ */
+export class PgEventStore implements EventStore {
+  private queue: Waiter[] = [];
+  private inFlight = 0;
+  private scheduled = false;
+  private closed = false;
+  private drained: (() => void) | undefined;
+
+  private constructor(
+    readonly client: SQL,
+    readonly db: BunSQLDatabase,
+    readonly table: PgUserEvents,
+    readonly pushed: PushResult,
+    private readonly deadlineMs: number,
+    private readonly maxInFlight: number,
+  ) {}
+
+  /** Connects, then pushes the schema (serialised across nodes by an advisory lock). */
+  static async open(options: PgOptions): Promise<PgEventStore> {
+    const client = new SQL(options.databaseUrl, {
+      max: options.databasePoolSize,
+      connectionTimeout: options.databaseConnectTimeoutMs / 1000,
+      idleTimeout: 60,
+      // Sent at connection start-up: the server cancels any statement (or lock wait) past it.
+      connection: { statement_timeout: options.databaseStatementTimeoutMs, application_name: "event-ingest" },
+    });
+    const db = drizzle({ client });
+    const table = userEventsIn(options.databaseSchema);
+    const deadlineMs = options.databaseConnectTimeoutMs + options.databaseStatementTimeoutMs;
+    try {
+      const pushed = await withDeadline(pushPgSchema(db, options.databaseSchema, [table]), deadlineMs, "schema push");
+      return new PgEventStore(client, db, table, pushed, deadlineMs, Math.max(1, Math.min(4, options.databasePoolSize)));
+    } catch (error) {
+      await client.close({ timeout: 0 });
+      throw error;
+    }
+  }
+
+  append(events: readonly NewEvent[]): Promise<void> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError("the store is shutting down"));
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ events, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await withDeadline(this.client`SELECT 1`, this.deadlineMs, "ping");
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.inFlight > 0 || this.queue.length > 0) {
+      await new Promise<void>((done) => {
+        this.drained = done;
+        this.pump();
+      });
+    }
+    await this.client.close({ timeout: 5 });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= this.maxInFlight) return;
+    this.scheduled = true;
+    // Waiting one macrotask lets every request parsed in this event-loop turn join the batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      this.inFlight++;
+      void this.commit(this.takeBatch()).finally(() => {
+        this.inFlight--;
+        this.pump();
+        if (this.inFlight === 0 && this.queue.length === 0) this.drained?.();
+      });
+    }
+  }
+
+  /** Whole requests, oldest first, up to the row limit (a request's events always commit together). */
+  private takeBatch(): Waiter[] {
+    let rows = 0;
+    let count = 0;
+    while (count < this.queue.length) {
+      const next = this.queue[count]!.events.length;
+      if (count > 0 && rows + next > MAX_ROWS_PER_INSERT) break;
+      rows += next;
+      count++;
+    }
+    return this.queue.splice(0, count);
+  }
+
+  private async commit(batch: Waiter[]): Promise<void> {
+    const rows = batch.flatMap((waiter) => waiter.events.map(toRow));
+    try {
+      if (rows.length > 0) await withDeadline(this.db.insert(this.table).values(rows), this.deadlineMs, "insert");
+    } catch (cause) {
+      const error = new StoreUnavailableError("could not commit events", { cause });
+      for (const waiter of batch) waiter.reject(error);
+      return;
+    }
+    for (const waiter of batch) waiter.resolve();
+  }
+}
+
+// Bun's SQL client JSON-encodes whatever is bound to a jsonb parameter, so JSON text bound
+// there would be stored as one JSON string. Bound as text and cast by the server, it is
+// parsed into the object it describes.
+function toRow(event: NewEvent) {
+  return {
+    sessionId: event.sessionId,
+    eventType: event.eventType,
+    payload: sql`${event.payload ?? "{}"}::text::jsonb`,
+    createdAt: event.createdAt,
+  };
+}
+
+/** Rejects with StoreUnavailableError if `work` has not settled after `ms`; the work itself may still finish. */
+function withDeadline<T>(work: PromiseLike<T>, ms: number, what: string): Promise<T> {
+  let timer: Timer | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StoreUnavailableError(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
