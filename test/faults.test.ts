@@ -1,14 +1,12 @@
-import { Database } from "bun:sqlite";
-import { afterEach, describe, expect, test } from "bun:test";
-import { join } from "node:path";
+import { describe, expect, test } from "bun:test";
+import { createApp } from "../src/app";
 import { parseConfig } from "../src/config";
-import { SqliteEventStore } from "../src/db/sqlite";
 import { type AppendResult, type EventStore, type NewEvent, StoreUnavailableError } from "../src/db/store";
 import { EVENT_TYPES } from "../src/events/model";
-import { appWith, postJson, rowCount, silentLogger } from "./support/app";
+import { buildApp, postJson, sdk } from "./support/app";
+import { backends } from "./support/backends";
 import { expectEnvelope } from "./support/envelope";
 import { capturingLogger } from "./support/log-capture";
-import { tempDir } from "./support/server";
 
 const EVENT = { session_id: "fault", event_type: EVENT_TYPES[0], payload: { k: 1 } };
 const config = parseConfig({ DATABASE_URL: ":memory:" });
@@ -36,7 +34,7 @@ describe("a real server fault is a 500 without internals", () => {
   ] as const) {
     test(`${label}: generic envelope, no stack, message or SQL; logged with the same request id`, async () => {
       const { logger, lines } = capturingLogger("info");
-      const app = await appWith({ config, store: failingStore(append as EventStore["append"]), logger });
+      const app = createApp({ config, store: failingStore(append as EventStore["append"]), logger, sdk });
       const response = await postJson(app, "/api/events", EVENT);
       const raw = await response.clone().text();
 
@@ -57,10 +55,11 @@ describe("a real server fault is a 500 without internals", () => {
 describe("storage that cannot commit is a 503 with Retry-After", () => {
   test("append rejecting with StoreUnavailableError", async () => {
     const { logger, lines } = capturingLogger("info");
-    const app = await appWith({
+    const app = createApp({
       config,
       store: failingStore(() => Promise.reject(new StoreUnavailableError("could not commit events", { cause: new Error(SECRET) }))),
       logger,
+      sdk,
     });
     const response = await postJson(app, "/api/events", EVENT);
     const raw = await response.clone().text();
@@ -70,6 +69,7 @@ describe("storage that cannot commit is a 503 with Retry-After", () => {
     expect(lines().find((line) => line.level === 40 && line.requestId === body.request_id)).toBeDefined();
   });
 
+
   test("one failed commit answers every request in it, but is logged once", async () => {
     const { logger, lines } = capturingLogger("info");
     const failedCommit = new StoreUnavailableError("could not commit events");
@@ -78,48 +78,39 @@ describe("storage that cannot commit is a 503 with Retry-After", () => {
     for (const response of responses) await expectEnvelope(response, 503, "storage_unavailable");
     expect(lines().filter((line) => line.level === 40)).toHaveLength(1);
   });
-
-  test("a closed store refuses appends: 503, nothing written", async () => {
-    const dir = tempDir();
-    try {
-      const file = join(dir.path, "closed.db");
-      const store = await SqliteEventStore.open(parseConfig({ DATABASE_URL: file }));
-      const app = await appWith({ config, store, logger: silentLogger });
-      await store.close();
-      await expectEnvelope(await postJson(app, "/api/events", EVENT), 503, "storage_unavailable");
-      const check = new Database(file, { readonly: true });
-      expect(check.query<{ n: number }, []>("SELECT count(*) AS n FROM user_events").get()!.n).toBe(0);
-      check.close();
-    } finally {
-      dir.cleanup();
-    }
-  });
-
-  test("a database locked by another writer: 503 while locked, 202 once released, no half-written rows", async () => {
-    const dir = tempDir();
-    try {
-      const file = join(dir.path, "locked.db");
-      const store = await SqliteEventStore.open(parseConfig({ DATABASE_URL: file, SQLITE_BUSY_TIMEOUT_MS: "0" }));
-      const app = await appWith({ config, store, logger: silentLogger });
-      const other = new Database(file);
-      other.run("BEGIN IMMEDIATE");
-
-      const locked = await Promise.all(
-        ["a", "b", "c"].map((id) => postJson(app, "/api/events", { ...EVENT, session_id: id })),
-      );
-      for (const response of locked) {
-        await expectEnvelope(response, 503, "storage_unavailable");
-        expect(response.headers.get("retry-after")).toBe("1");
-      }
-      other.run("ROLLBACK");
-      other.close();
-      expect(rowCount(store)).toBe(0);
-
-      expect((await postJson(app, "/api/events", { ...EVENT, session_id: "after" })).status).toBe(202);
-      expect(store.sqlite.query("SELECT session_id FROM user_events").all()).toEqual([{ session_id: "after" }]);
-      await store.close();
-    } finally {
-      dir.cleanup();
-    }
-  });
 });
+
+for (const backend of backends) {
+  describe(`${backend.name}: a store that cannot commit is a 503 with Retry-After, and writes nothing`, () => {
+    test("a closed store refuses appends", async () => {
+      const ctx = await buildApp(backend);
+      try {
+        await ctx.store.close();
+        await expectEnvelope(await postJson(ctx.app, "/api/events", EVENT), 503, "storage_unavailable");
+        expect(await ctx.db.count()).toBe(0);
+      } finally {
+        await ctx.db.drop();
+      }
+    });
+
+    test("a table locked by another writer: 503 while locked, 202 once released, no half-written rows", async () => {
+      // Lock waits give up fast: SQLite's busy timeout, PostgreSQL's statement timeout.
+      const ctx = await buildApp(backend, { SQLITE_BUSY_TIMEOUT_MS: "0", DATABASE_STATEMENT_TIMEOUT_MS: "300" });
+      try {
+        const lock = await ctx.db.holdWriteLock();
+        const locked = await Promise.all(["a", "b", "c"].map((id) => postJson(ctx.app, "/api/events", { ...EVENT, session_id: id })));
+        for (const response of locked) {
+          await expectEnvelope(response, 503, "storage_unavailable");
+          expect(response.headers.get("retry-after")).toBe("1");
+        }
+        await lock.release();
+        expect(await ctx.db.count()).toBe(0);
+
+        expect((await postJson(ctx.app, "/api/events", { ...EVENT, session_id: "after" })).status).toBe(202);
+        expect((await ctx.db.rows()).map((row) => row.session_id)).toEqual(["after"]);
+      } finally {
+        await ctx.close();
+      }
+    });
+  });
+}

@@ -1,38 +1,9 @@
-import { Database } from "bun:sqlite";
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { join } from "node:path";
+import { describeDatabase } from "../src/db/open-store";
 import { EVENT_TYPES } from "../src/events/model";
+import { backends, type TestDatabase } from "./support/backends";
 import { fireLoad } from "./support/load";
-import { type RunningServer, startServer, tempDir } from "./support/server";
-
-let dir: ReturnType<typeof tempDir>;
-let dbFile: string;
-const running: RunningServer[] = [];
-
-beforeEach(() => {
-  dir = tempDir();
-  dbFile = join(dir.path, "data", "events.db");
-});
-afterEach(async () => {
-  // Whatever a failed test left running is killed, so every test ends by itself.
-  await Promise.all(running.splice(0).filter((server) => server.process.exitCode === null).map((server) => server.stop("SIGKILL")));
-  dir.cleanup();
-});
-
-async function start(env: Record<string, string> = {}): Promise<RunningServer> {
-  const server = await startServer({ DATABASE_URL: dbFile, ...env });
-  running.push(server);
-  return server;
-}
-
-function storedSessions(): string[] {
-  const db = new Database(dbFile, { readonly: true });
-  try {
-    return db.query<{ session_id: string }, []>("SELECT session_id FROM user_events ORDER BY id").all().map((row) => row.session_id);
-  } finally {
-    db.close();
-  }
-}
+import { type RunningServer, startServer } from "./support/server";
 
 function jsonLines(output: string): Record<string, unknown>[] {
   return output
@@ -45,178 +16,200 @@ async function post(server: RunningServer, body: unknown, headers: Record<string
   return fetch(`${server.url}/api/events`, { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
 }
 
-describe("startup", () => {
-  test("logs one structured JSON line with the effective config; stdout is JSON lines only", async () => {
-    const server = await start({ CORS_ORIGINS: "https://shop.example.com", MAX_BODY_BYTES: "4096", SQLITE_SYNCHRONOUS: "full" });
-    const port = Number(new URL(server.url).port);
-    expect(await server.stop("SIGTERM")).toBe(0);
+for (const backend of backends) {
+  describe(backend.name, () => {
+    let db: TestDatabase;
+    const running: RunningServer[] = [];
 
-    const lines = jsonLines(server.stdout());
-    const startup = lines.filter((line) => "config" in line);
-    expect(startup).toHaveLength(1);
-    expect(startup[0]).toMatchObject({
-      level: 30,
-      config: {
-        port,
-        host: "127.0.0.1",
-        databaseUrl: dbFile,
-        corsOrigins: ["https://shop.example.com"],
-        maxBodyBytes: 4096,
-        logLevel: "info",
-        sqliteSynchronous: "FULL",
-      },
+    beforeEach(async () => {
+      db = await backend.database();
     });
-    expect(typeof startup[0]!.msg).toBe("string");
-  });
+    afterEach(async () => {
+      // Whatever a failed test left running is killed, so every test ends by itself.
+      await Promise.all(running.splice(0).filter((server) => server.process.exitCode === null).map((server) => server.stop("SIGKILL")));
+      await db.drop();
+    });
 
-  test("the first boot creates the database (and its folder) and reports the schema it applied", async () => {
-    const server = await start();
-    expect(await server.stop()).toBe(0);
-    const startup = jsonLines(server.stdout()).find((line) => "config" in line)!;
-    expect((startup.schemaChanges as string[]).length).toBe(4);
-    expect(storedSessions()).toEqual([]);
-  });
-});
-
-describe("the real server answers with the envelope", () => {
-  test("a body over MAX_BODY_BYTES is a JSON 413, not Bun's bare one", async () => {
-    const server = await start({ MAX_BODY_BYTES: "4096" });
-    const response = await post(server, { session_id: "big", event_type: EVENT_TYPES[0], payload: { pad: "x".repeat(100_000) } });
-    expect(response.status).toBe(413);
-    const body = (await response.json()) as { error: string; request_id: string };
-    expect(body.error).toBe("payload_too_large");
-    expect(response.headers.get("x-request-id")).toBe(body.request_id);
-    expect(await server.stop()).toBe(0);
-    expect(storedSessions()).toEqual([]);
-  });
-
-  test("sendBeacon's text/plain body is accepted over the wire", async () => {
-    const server = await start();
-    const response = await post(server, { session_id: "beacon", event_type: EVENT_TYPES[1] }, { "content-type": "text/plain;charset=UTF-8" });
-    expect(response.status).toBe(202);
-    expect(await server.stop()).toBe(0);
-    expect(storedSessions()).toEqual(["beacon"]);
-  });
-});
-
-describe("restart keeps every row", () => {
-  test("events from two runs are all there after the second", async () => {
-    const first = await start();
-    const firstIds = Array.from({ length: 30 }, (_, i) => `run1-${i}`);
-    for (const [i, id] of firstIds.entries()) {
-      expect((await post(first, { session_id: id, event_type: EVENT_TYPES[i % EVENT_TYPES.length], payload: { i } })).status).toBe(202);
+    async function start(env: Record<string, string> = {}): Promise<RunningServer> {
+      const server = await startServer({ ...db.env, ...env });
+      running.push(server);
+      return server;
     }
-    expect(await first.stop()).toBe(0);
 
-    const second = await start();
-    const startup = jsonLines(second.stdout()).find((line) => "config" in line)!;
-    expect(startup.schemaChanges).toEqual([]);
-    const secondIds = Array.from({ length: 10 }, (_, i) => `run2-${i}`);
-    for (const id of secondIds) expect((await post(second, { session_id: id, event_type: EVENT_TYPES[0] })).status).toBe(202);
-    expect(await second.stop()).toBe(0);
+    const storedSessions = async () => (await db.rows()).map((row) => row.session_id);
 
-    expect(storedSessions()).toEqual([...firstIds, ...secondIds]);
-    const db = new Database(dbFile, { readonly: true });
-    expect(db.query("SELECT payload FROM user_events WHERE session_id = 'run1-7'").get()).toEqual({ payload: '{"i":7}' });
-    db.close();
-  });
-});
+    describe("startup", () => {
+      test("logs one structured JSON line with the effective config; stdout is JSON lines only", async () => {
+        const server = await start({ CORS_ORIGINS: "https://shop.example.com", MAX_BODY_BYTES: "4096", SQLITE_SYNCHRONOUS: "full" });
+        const port = Number(new URL(server.url).port);
+        expect(await server.stop("SIGTERM")).toBe(0);
 
-describe("graceful shutdown", () => {
-  for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    test(`${signal} on an idle server exits 0 and logs a clean stop`, async () => {
-      const server = await start();
-      expect(await server.stop(signal)).toBe(0);
-      const lines = jsonLines(server.stdout());
-      expect(lines.some((line) => line.signal === signal)).toBe(true);
-      expect(lines.at(-1)!.msg).toBe("stopped cleanly");
+        const lines = jsonLines(server.stdout());
+        const startup = lines.filter((line) => "config" in line);
+        expect(startup).toHaveLength(1);
+        expect(startup[0]).toMatchObject({
+          level: 30,
+          config: {
+            port,
+            host: "127.0.0.1",
+            databaseUrl: describeDatabase(db.env.DATABASE_URL!),
+            corsOrigins: ["https://shop.example.com"],
+            maxBodyBytes: 4096,
+            logLevel: "info",
+            sqliteSynchronous: "FULL",
+          },
+        });
+        expect(typeof startup[0]!.msg).toBe("string");
+      });
+
+      test("the first boot creates the table and its indexes and reports the schema it applied", async () => {
+        const server = await start();
+        expect(await server.stop()).toBe(0);
+        const startup = jsonLines(server.stdout()).find((line) => "config" in line)!;
+        expect((startup.schemaChanges as string[]).length).toBe(4);
+        expect(await storedSessions()).toEqual([]);
+      });
     });
-  }
 
-  test("a request whose body is still arriving when SIGTERM lands is finished and committed", async () => {
-    const server = await start();
-    const body = JSON.stringify({ session_id: "in-flight", event_type: EVENT_TYPES[2], payload: { slow: true } });
-    const encoder = new TextEncoder();
-    let sendRest: () => void = () => {};
-    const restSent = new Promise<void>((resolve) => {
-      sendRest = resolve;
-    });
-    const stream = new ReadableStream<Uint8Array>({
-      async start(controller) {
-        controller.enqueue(encoder.encode(body.slice(0, 20)));
-        await restSent;
-        controller.enqueue(encoder.encode(body.slice(20)));
-        controller.close();
-      },
-    });
-    const answer = fetch(`${server.url}/api/events`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: stream,
-      signal: AbortSignal.timeout(10_000),
-    });
-    await Bun.sleep(200);
-    const exited = server.stop("SIGTERM");
-    await Bun.sleep(300);
-    sendRest();
+    describe("the real server answers with the envelope", () => {
+      test("a body over MAX_BODY_BYTES is a JSON 413, not Bun's bare one", async () => {
+        const server = await start({ MAX_BODY_BYTES: "4096" });
+        const response = await post(server, { session_id: "big", event_type: EVENT_TYPES[0], payload: { pad: "x".repeat(100_000) } });
+        expect(response.status).toBe(413);
+        const body = (await response.json()) as { error: string; request_id: string };
+        expect(body.error).toBe("payload_too_large");
+        expect(response.headers.get("x-request-id")).toBe(body.request_id);
+        expect(await server.stop()).toBe(0);
+        expect(await storedSessions()).toEqual([]);
+      });
 
-    const response = await answer;
-    expect(response.status).toBe(202);
-    expect(await exited).toBe(0);
-    expect(storedSessions()).toEqual(["in-flight"]);
-  });
+      test("sendBeacon's text/plain body is accepted over the wire", async () => {
+        const server = await start();
+        const response = await post(server, { session_id: "beacon", event_type: EVENT_TYPES[1] }, { "content-type": "text/plain;charset=UTF-8" });
+        expect(response.status).toBe(202);
+        expect(await server.stop()).toBe(0);
+        expect(await storedSessions()).toEqual(["beacon"]);
+      });
+    });
 
-  test("SIGTERM under load: exits 0 within 10 s and every 202 is a row, nothing else", async () => {
-    const server = await start();
-    let signalled: Promise<number> | undefined;
-    let signalledAt = 0;
-    const result = await fireLoad(server.url, {
-      workers: 25,
-      perWorker: 16,
-      onAnswered: (answered) => {
-        if (answered === 120) {
-          signalledAt = performance.now();
-          signalled = server.stop("SIGTERM");
+    describe("restart keeps every row", () => {
+      test("events from two runs are all there after the second", async () => {
+        const first = await start();
+        const firstIds = Array.from({ length: 30 }, (_, i) => `run1-${i}`);
+        for (const [i, id] of firstIds.entries()) {
+          expect((await post(first, { session_id: id, event_type: EVENT_TYPES[i % EVENT_TYPES.length], payload: { i } })).status).toBe(202);
         }
-      },
+        expect(await first.stop()).toBe(0);
+
+        const second = await start();
+        const startup = jsonLines(second.stdout()).find((line) => "config" in line)!;
+        expect(startup.schemaChanges).toEqual([]);
+        const secondIds = Array.from({ length: 10 }, (_, i) => `run2-${i}`);
+        for (const id of secondIds) expect((await post(second, { session_id: id, event_type: EVENT_TYPES[0] })).status).toBe(202);
+        expect(await second.stop()).toBe(0);
+
+        expect(await storedSessions()).toEqual([...firstIds, ...secondIds]);
+        expect((await db.rows()).find((row) => row.session_id === "run1-7")!.payload).toEqual({ i: 7 });
+      });
     });
-    expect(signalled).toBeDefined();
-    const code = await signalled!;
-    const shutdownMs = performance.now() - signalledAt;
 
-    expect(code).toBe(0);
-    expect(shutdownMs).toBeLessThan(10_000);
-    // The signal landed mid-way: some requests were accepted, and later ones were turned away.
-    expect(result.accepted.length).toBeGreaterThanOrEqual(100);
-    expect(result.accepted.length).toBeLessThan(result.sent.length);
-    expect(result.other.every((outcome) => outcome === "error" || outcome === 503)).toBe(true);
-    expect(storedSessions().sort()).toEqual([...result.accepted].sort());
-  });
-});
+    describe("graceful shutdown", () => {
+      for (const signal of ["SIGTERM", "SIGINT"] as const) {
+        test(`${signal} on an idle server exits 0 and logs a clean stop`, async () => {
+          const server = await start();
+          expect(await server.stop(signal)).toBe(0);
+          const lines = jsonLines(server.stdout());
+          expect(lines.some((line) => line.signal === signal)).toBe(true);
+          expect(lines.at(-1)!.msg).toBe("stopped cleanly");
+        });
+      }
 
-describe("crash safety", () => {
-  test("SIGKILL under load, then restart: every event that got 202 is in the database", async () => {
-    const server = await start();
-    let killed: Promise<number> | undefined;
-    const result = await fireLoad(server.url, {
-      workers: 25,
-      perWorker: 16,
-      onAnswered: (answered) => {
-        if (answered === 120) killed = server.stop("SIGKILL");
-      },
+      test("a request whose body is still arriving when SIGTERM lands is finished and committed", async () => {
+        const server = await start();
+        const body = JSON.stringify({ session_id: "in-flight", event_type: EVENT_TYPES[2], payload: { slow: true } });
+        const encoder = new TextEncoder();
+        let sendRest: () => void = () => {};
+        const restSent = new Promise<void>((resolve) => {
+          sendRest = resolve;
+        });
+        const stream = new ReadableStream<Uint8Array>({
+          async start(controller) {
+            controller.enqueue(encoder.encode(body.slice(0, 20)));
+            await restSent;
+            controller.enqueue(encoder.encode(body.slice(20)));
+            controller.close();
+          },
+        });
+        const answer = fetch(`${server.url}/api/events`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: stream,
+          signal: AbortSignal.timeout(10_000),
+        });
+        await Bun.sleep(200);
+        const exited = server.stop("SIGTERM");
+        await Bun.sleep(300);
+        sendRest();
+
+        const response = await answer;
+        expect(response.status).toBe(202);
+        expect(await exited).toBe(0);
+        expect(await storedSessions()).toEqual(["in-flight"]);
+      });
+
+      test("SIGTERM under load: exits 0 within 10 s and every 202 is a row, nothing else", async () => {
+        const server = await start();
+        let signalled: Promise<number> | undefined;
+        let signalledAt = 0;
+        const result = await fireLoad(server.url, {
+          workers: 25,
+          perWorker: 16,
+          onAnswered: (answered) => {
+            if (answered === 120) {
+              signalledAt = performance.now();
+              signalled = server.stop("SIGTERM");
+            }
+          },
+        });
+        expect(signalled).toBeDefined();
+        const code = await signalled!;
+        const shutdownMs = performance.now() - signalledAt;
+
+        expect(code).toBe(0);
+        expect(shutdownMs).toBeLessThan(10_000);
+        // The signal landed mid-way: some requests were accepted, and later ones were turned away.
+        expect(result.accepted.length).toBeGreaterThanOrEqual(100);
+        expect(result.accepted.length).toBeLessThan(result.sent.length);
+        expect(result.other.every((outcome) => outcome === "error" || outcome === 503)).toBe(true);
+        expect((await storedSessions()).sort()).toEqual([...result.accepted].sort());
+      });
     });
-    expect(killed).toBeDefined();
-    expect(await killed!).not.toBe(0);
-    expect(result.accepted.length).toBeGreaterThanOrEqual(100);
-    expect(result.accepted.length).toBeLessThan(result.sent.length);
 
-    // The restart recovers the WAL; nothing acknowledged is missing, nothing is duplicated or invented.
-    const restarted = await start();
-    expect((await fetch(`${restarted.url}/health`)).status).toBe(200);
-    expect(await restarted.stop()).toBe(0);
-    const stored = storedSessions();
-    expect(stored).toEqual(expect.arrayContaining(result.accepted));
-    expect(new Set(stored).size).toBe(stored.length);
-    for (const id of stored) expect(result.sent).toContain(id);
+    describe("crash safety", () => {
+      test("SIGKILL under load, then restart: every event that got 202 is in the database", async () => {
+        const server = await start();
+        let killed: Promise<number> | undefined;
+        const result = await fireLoad(server.url, {
+          workers: 25,
+          perWorker: 16,
+          onAnswered: (answered) => {
+            if (answered === 120) killed = server.stop("SIGKILL");
+          },
+        });
+        expect(killed).toBeDefined();
+        expect(await killed!).not.toBe(0);
+        expect(result.accepted.length).toBeGreaterThanOrEqual(100);
+        expect(result.accepted.length).toBeLessThan(result.sent.length);
+
+        // The restart recovers the WAL; nothing acknowledged is missing, nothing is duplicated or invented.
+        const restarted = await start();
+        expect((await fetch(`${restarted.url}/health`)).status).toBe(200);
+        expect(await restarted.stop()).toBe(0);
+        const stored = await storedSessions();
+        expect(stored).toEqual(expect.arrayContaining(result.accepted));
+        expect(new Set(stored).size).toBe(stored.length);
+        for (const id of stored) expect(result.sent).toContain(id);
+      });
+    });
   });
-});
+}

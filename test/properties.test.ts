@@ -1,30 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { EVENT_TYPES } from "../src/events/model";
-import { buildApp, postJson, rowCount, type TestApp } from "./support/app";
+import { buildApp, postJson, type TestApp } from "./support/app";
+import { backends } from "./support/backends";
 
 const NUM_RUNS = 200;
 const CONTENT_TYPES = ["application/json", "text/plain;charset=UTF-8"] as const;
 const KNOWN_FIELDS = ["session_id", "event_type", "payload", "event_id", "timestamp", "sent_at"];
-
-let ctx: TestApp;
-beforeAll(async () => {
-  ctx = await buildApp();
-});
-afterAll(async () => {
-  await ctx.store.close();
-});
-
-interface Row {
-  id: number;
-  session_id: string;
-  event_type: string;
-  payload: string;
-}
-
-function lastRow(): Row | null {
-  return ctx.store.sqlite.query<Row, []>("SELECT id, session_id, event_type, payload FROM user_events ORDER BY id DESC LIMIT 1").get();
-}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -71,119 +53,130 @@ const validEvent = fc.record(
 );
 const contentType = fc.constantFrom(...CONTENT_TYPES);
 
-describe("random valid events round-trip exactly", () => {
-  test("202, one new row, session_id and event_type exact, payload stored as the JSON sent", async () => {
-    await fc.assert(
-      fc.asyncProperty(validEvent, contentType, async (event, type) => {
-        const before = rowCount(ctx.store);
-        const response = await postJson(ctx.app, "/api/events", event, type);
+for (const backend of backends) {
+  describe(backend.name, () => {
+    let ctx: TestApp;
+    beforeAll(async () => {
+      ctx = await buildApp(backend);
+    });
+    afterAll(async () => {
+      await ctx.close();
+    });
+
+    describe("random valid events round-trip exactly", () => {
+      test("202, one new row, session_id and event_type exact, payload stored as the JSON sent", async () => {
+        await fc.assert(
+          fc.asyncProperty(validEvent, contentType, async (event, type) => {
+            const before = await ctx.db.count();
+            const response = await postJson(ctx.app, "/api/events", event, type);
+            expect(response.status).toBe(202);
+            expect(await ctx.db.count()).toBe(before + 1);
+
+            const row = (await ctx.db.rows()).at(-1)!;
+            expect(row.session_id).toBe(event.session_id);
+            expect(row.event_type).toBe(event.event_type);
+            // What the server stored is the JSON of the object sent (compared as JSON: PostgreSQL's
+            // jsonb keeps the meaning, not the key order or spacing of the text).
+            expect(row.payload).toEqual(JSON.parse(JSON.stringify(event.payload ?? {})));
+          }),
+          { numRuns: NUM_RUNS },
+        );
+      });
+    });
+
+    /** Posts a raw body; asserts no 5xx, the envelope on refusal, and a row exactly when the body is valid. */
+    async function expectHandled(raw: string, type: string) {
+      let parsed: unknown;
+      let isJson = true;
+      try {
+        parsed = JSON.parse(raw);
+      } catch {
+        isJson = false;
+      }
+      const valid = isJson && isValidEvent(parsed);
+      const before = await ctx.db.count();
+
+      const response = await postJson(ctx.app, "/api/events", raw, type);
+      expect(response.status).toBeLessThan(500);
+      if (valid) {
         expect(response.status).toBe(202);
-        expect(rowCount(ctx.store)).toBe(before + 1);
+        expect(await ctx.db.count()).toBe(before + 1);
+        return;
+      }
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(await ctx.db.count()).toBe(before);
+      const body = (await response.json()) as Record<string, unknown>;
+      expect(Object.keys(body).sort()).toEqual(["details", "error", "message", "request_id"]);
+      expect(response.headers.get("x-request-id")).toBe(body.request_id as string);
+    }
 
-        const row = lastRow()!;
-        expect(row.session_id).toBe(event.session_id);
-        expect(row.event_type).toBe(event.event_type);
-        const sent = event.payload ?? {};
-        expect(row.payload).toBe(JSON.stringify(sent));
-        // What the server saw is the JSON of the object: parsing the row gives it back.
-        expect(JSON.parse(row.payload)).toEqual(JSON.parse(JSON.stringify(sent)));
-      }),
-      { numRuns: NUM_RUNS },
-    );
+    describe("random invalid bodies never yield a 5xx and never write a row", () => {
+      test("arbitrary JSON values", async () => {
+        await fc.assert(
+          fc.asyncProperty(fc.jsonValue(), contentType, async (value, type) => {
+            await expectHandled(JSON.stringify(value), type);
+          }),
+          { numRuns: NUM_RUNS },
+        );
+      });
+
+      test("arbitrary objects with event-like keys", async () => {
+        const key = fc.oneof(fc.constantFrom(...KNOWN_FIELDS, "Session_ID", "event", "__proto__", "constructor"), text({ maxLength: 10 }));
+        const value = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom(...EVENT_TYPES), sessionId);
+        await fc.assert(
+          fc.asyncProperty(fc.dictionary(key, value, { maxKeys: 5 }), contentType, async (object, type) => {
+            await expectHandled(JSON.stringify(object), type);
+          }),
+          { numRuns: NUM_RUNS },
+        );
+      });
+
+      test("arbitrary strings", async () => {
+        await fc.assert(
+          fc.asyncProperty(text({ maxLength: 200 }), contentType, async (raw, type) => {
+            await expectHandled(raw, type);
+          }),
+          { numRuns: NUM_RUNS },
+        );
+      });
+
+      test("mutated valid events", async () => {
+        const notAnObject = fc.oneof(fc.array(fc.jsonValue({ maxDepth: 1 })), fc.string(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null));
+        type Event = Record<string, unknown>;
+        const mutation: fc.Arbitrary<(event: Event) => unknown> = fc.oneof(
+          fc.constantFrom(...KNOWN_FIELDS.slice(0, 2)).map((field) => (event: Event) => {
+            const { [field]: _, ...rest } = event;
+            return rest;
+          }),
+          text({ maxLength: 20 })
+            .filter((type) => !(EVENT_TYPES as readonly string[]).includes(type))
+            .map((type) => (event: Event) => ({ ...event, event_type: type })),
+          fc.oneof(text({ minLength: 65, maxLength: 120 }).filter((s) => s.length > 64), fc.constant(""), fc.integer(), fc.constant(null))
+            .map((id) => (event: Event) => ({ ...event, session_id: id })),
+          notAnObject.map((value) => (event: Event) => ({ ...event, payload: value })),
+          fc.tuple(text({ minLength: 1, maxLength: 10 }).filter((key) => !KNOWN_FIELDS.includes(key)), fc.jsonValue({ maxDepth: 1 }))
+            .map(([key, value]) => (event: Event) => ({ ...event, [key]: value })),
+          fc.constant((event: Event) => [event]),
+        );
+        await fc.assert(
+          fc.asyncProperty(validEvent, mutation, contentType, async (event, mutate, type) => {
+            const mutated = mutate(event);
+            expect(isValidEvent(mutated)).toBe(false);
+            await expectHandled(JSON.stringify(mutated), type);
+          }),
+          { numRuns: NUM_RUNS },
+        );
+      });
+
+      test("valid events cut short at a random byte (malformed JSON)", async () => {
+        await fc.assert(
+          fc.asyncProperty(validEvent, fc.nat(), contentType, async (event, cut, type) => {
+            const raw = JSON.stringify(event);
+            await expectHandled(raw.slice(0, cut % raw.length), type);
+          }),
+          { numRuns: NUM_RUNS },
+        );
+      });
+    });
   });
-});
-
-/** Posts a raw body; asserts no 5xx, the envelope on refusal, and a row exactly when the body is valid. */
-async function expectHandled(raw: string, type: string) {
-  let parsed: unknown;
-  let isJson = true;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    isJson = false;
-  }
-  const valid = isJson && isValidEvent(parsed);
-  const before = rowCount(ctx.store);
-
-  const response = await postJson(ctx.app, "/api/events", raw, type);
-  expect(response.status).toBeLessThan(500);
-  if (valid) {
-    expect(response.status).toBe(202);
-    expect(rowCount(ctx.store)).toBe(before + 1);
-    return;
-  }
-  expect(response.status).toBeGreaterThanOrEqual(400);
-  expect(rowCount(ctx.store)).toBe(before);
-  const body = (await response.json()) as Record<string, unknown>;
-  expect(Object.keys(body).sort()).toEqual(["details", "error", "message", "request_id"]);
-  expect(response.headers.get("x-request-id")).toBe(body.request_id as string);
 }
-
-describe("random invalid bodies never yield a 5xx and never write a row", () => {
-  test("arbitrary JSON values", async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.jsonValue(), contentType, async (value, type) => {
-        await expectHandled(JSON.stringify(value), type);
-      }),
-      { numRuns: NUM_RUNS },
-    );
-  });
-
-  test("arbitrary objects with event-like keys", async () => {
-    const key = fc.oneof(fc.constantFrom(...KNOWN_FIELDS, "Session_ID", "event", "__proto__", "constructor"), text({ maxLength: 10 }));
-    const value = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom(...EVENT_TYPES), sessionId);
-    await fc.assert(
-      fc.asyncProperty(fc.dictionary(key, value, { maxKeys: 5 }), contentType, async (object, type) => {
-        await expectHandled(JSON.stringify(object), type);
-      }),
-      { numRuns: NUM_RUNS },
-    );
-  });
-
-  test("arbitrary strings", async () => {
-    await fc.assert(
-      fc.asyncProperty(text({ maxLength: 200 }), contentType, async (raw, type) => {
-        await expectHandled(raw, type);
-      }),
-      { numRuns: NUM_RUNS },
-    );
-  });
-
-  test("mutated valid events", async () => {
-    const notAnObject = fc.oneof(fc.array(fc.jsonValue({ maxDepth: 1 })), fc.string(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null));
-    type Event = Record<string, unknown>;
-    const mutation: fc.Arbitrary<(event: Event) => unknown> = fc.oneof(
-      fc.constantFrom(...KNOWN_FIELDS.slice(0, 2)).map((field) => (event: Event) => {
-        const { [field]: _, ...rest } = event;
-        return rest;
-      }),
-      text({ maxLength: 20 })
-        .filter((type) => !(EVENT_TYPES as readonly string[]).includes(type))
-        .map((type) => (event: Event) => ({ ...event, event_type: type })),
-      fc.oneof(text({ minLength: 65, maxLength: 120 }).filter((s) => s.length > 64), fc.constant(""), fc.integer(), fc.constant(null))
-        .map((id) => (event: Event) => ({ ...event, session_id: id })),
-      notAnObject.map((value) => (event: Event) => ({ ...event, payload: value })),
-      fc.tuple(text({ minLength: 1, maxLength: 10 }).filter((key) => !KNOWN_FIELDS.includes(key)), fc.jsonValue({ maxDepth: 1 }))
-        .map(([key, value]) => (event: Event) => ({ ...event, [key]: value })),
-      fc.constant((event: Event) => [event]),
-    );
-    await fc.assert(
-      fc.asyncProperty(validEvent, mutation, contentType, async (event, mutate, type) => {
-        const mutated = mutate(event);
-        expect(isValidEvent(mutated)).toBe(false);
-        await expectHandled(JSON.stringify(mutated), type);
-      }),
-      { numRuns: NUM_RUNS },
-    );
-  });
-
-  test("valid events cut short at a random byte (malformed JSON)", async () => {
-    await fc.assert(
-      fc.asyncProperty(validEvent, fc.nat(), contentType, async (event, cut, type) => {
-        const raw = JSON.stringify(event);
-        await expectHandled(raw.slice(0, cut % raw.length), type);
-      }),
-      { numRuns: NUM_RUNS },
-    );
-  });
-});

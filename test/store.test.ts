@@ -3,29 +3,119 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../src/config";
+import { openStore } from "../src/db/open-store";
 import { SqliteEventStore } from "../src/db/sqlite";
 import { type NewEvent, StoreUnavailableError } from "../src/db/store";
+import { backends, type TestDatabase } from "./support/backends";
 import { tempDir } from "./support/server";
-
-let dir: ReturnType<typeof tempDir>;
-beforeEach(() => {
-  dir = tempDir();
-});
-afterEach(() => {
-  dir.cleanup();
-});
 
 const event = (sessionId: string): NewEvent => ({ sessionId, eventType: "card_click", payload: "{}", createdAt: new Date(1_700_000_000_123) });
 
-function open(env: Record<string, string> = {}) {
-  return SqliteEventStore.open(parseConfig({ DATABASE_URL: join(dir.path, "events.db"), ...env }));
+for (const backend of backends) {
+  describe(`${backend.name} store`, () => {
+    let db: TestDatabase;
+    beforeEach(async () => {
+      db = await backend.database();
+    });
+    afterEach(async () => {
+      await db.drop();
+    });
+
+    // Lock waits give up fast: SQLite's busy timeout, PostgreSQL's statement timeout.
+    const open = (env: Record<string, string> = {}) => openStore(parseConfig({ ...db.env, SQLITE_BUSY_TIMEOUT_MS: "0", DATABASE_STATEMENT_TIMEOUT_MS: "300", ...env }));
+    const sessions = async () => (await db.rows()).map((row) => row.session_id);
+
+    describe("appending events", () => {
+      test("stores the row exactly: payload as the JSON object, created_at to the millisecond", async () => {
+        const store = await open();
+        await store.append([{ sessionId: "s1", eventType: "sage_query", payload: '{"q":"x","n":[1,2.5,null]}', createdAt: new Date(1_700_000_000_123) }]);
+        await store.close();
+        expect(await db.rows()).toEqual([
+          { id: expect.any(Number), session_id: "s1", event_type: "sage_query", payload: { q: "x", n: [1, 2.5, null] }, created_at: 1_700_000_000_123 },
+        ]);
+      });
+
+      test("one append of several events commits them together, in order", async () => {
+        const store = await open();
+        await store.append(["m1", "m2", "m3"].map(event));
+        await store.close();
+        expect(await sessions()).toEqual(["m1", "m2", "m3"]);
+      });
+
+      test("concurrent appends are all committed, each resolved only once its row is readable", async () => {
+        const store = await open();
+        const ids = Array.from({ length: 200 }, (_, i) => `c-${i}`);
+        await Promise.all(
+          ids.map(async (session) => {
+            await store.append([event(session)]);
+            // Another connection sees it: it is committed, not just queued.
+            expect(await db.exec(`SELECT 1 AS ok FROM user_events WHERE session_id = '${session}'`)).toEqual([{ ok: 1 }]);
+          }),
+        );
+        await store.close();
+        expect((await sessions()).sort()).toEqual([...ids].sort());
+      });
+
+      test("a batch that fails to commit rejects every caller in it and stores none of it", async () => {
+        const store = await open();
+        const lock = await db.holdWriteLock();
+        const results = await Promise.allSettled(["x", "y", "z"].map((id) => store.append([event(id)])));
+        await lock.release();
+        for (const result of results) {
+          expect(result.status).toBe("rejected");
+          expect((result as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
+        }
+        expect(await db.count()).toBe(0);
+        await store.close();
+      });
+    });
+
+    describe("closing the store", () => {
+      test("commits what is queued before releasing the database", async () => {
+        const store = await open();
+        const pending = ["q1", "q2", "q3"].map((id) => store.append([event(id)]));
+        await store.close();
+        await Promise.all(pending);
+        expect(await sessions()).toEqual(["q1", "q2", "q3"]);
+      });
+
+      test("refuses appends afterwards with StoreUnavailableError", async () => {
+        const store = await open();
+        await store.close();
+        await expect(store.append([event("late")])).rejects.toBeInstanceOf(StoreUnavailableError);
+        expect(await store.ping()).toBe(false);
+      });
+
+      test("rows survive reopening the database", async () => {
+        const first = await open();
+        await first.append(["r1", "r2"].map(event));
+        await first.close();
+        const second = await open();
+        expect(second.pushed.statements).toEqual([]);
+        await second.close();
+        expect(await sessions()).toEqual(["r1", "r2"]);
+      });
+    });
+  });
 }
 
-function pragma(store: SqliteEventStore, name: string): unknown {
-  return Object.values(store.sqlite.query(`PRAGMA ${name}`).get() as Record<string, unknown>)[0];
-}
+describe("SQLite specifics", () => {
+  let dir: ReturnType<typeof tempDir>;
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(() => {
+    dir.cleanup();
+  });
 
-describe("opening the database", () => {
+  function open(env: Record<string, string> = {}) {
+    return SqliteEventStore.open(parseConfig({ DATABASE_URL: join(dir.path, "events.db"), ...env }));
+  }
+
+  function pragma(store: SqliteEventStore, name: string): unknown {
+    return Object.values(store.sqlite.query(`PRAGMA ${name}`).get() as Record<string, unknown>)[0];
+  }
+
   test("creates the database's folder when missing", async () => {
     const file = join(dir.path, "nested", "deeper", "events.db");
     const store = await SqliteEventStore.open(parseConfig({ DATABASE_URL: file }));
@@ -53,74 +143,15 @@ describe("opening the database", () => {
     expect(pragma(durable, "busy_timeout")).toBe(1234);
     await durable.close();
   });
-});
 
-describe("appending events", () => {
-  test("stores the row exactly, created_at as epoch milliseconds", async () => {
+  test("payload is the JSON text and created_at an integer of epoch milliseconds", async () => {
     const store = await open();
     await store.append([{ sessionId: "s1", eventType: "sage_query", payload: '{"q":"x"}', createdAt: new Date(1_700_000_000_123) }]);
-    expect(store.sqlite.query("SELECT session_id, event_type, payload, created_at, typeof(created_at) AS t FROM user_events").all()).toEqual([
-      { session_id: "s1", event_type: "sage_query", payload: '{"q":"x"}', created_at: 1_700_000_000_123, t: "integer" },
-    ]);
     await store.close();
-  });
-
-  test("concurrent appends are all committed, each resolved only once its row is readable", async () => {
-    const store = await open();
-    const reader = new Database(join(dir.path, "events.db"), { readonly: true });
-    const sessions = Array.from({ length: 200 }, (_, i) => `c-${i}`);
-    await Promise.all(
-      sessions.map(async (session) => {
-        await store.append([event(session)]);
-        // Another connection sees it: it is committed, not just queued.
-        expect(reader.query("SELECT 1 AS ok FROM user_events WHERE session_id = ?").get(session)).toEqual({ ok: 1 });
-      }),
-    );
-    reader.close();
-    await store.close();
-  });
-
-  test("a batch that fails to commit rejects every caller in it and stores none of it", async () => {
-    const store = await open({ SQLITE_BUSY_TIMEOUT_MS: "0" });
-    const blocker = new Database(join(dir.path, "events.db"));
-    blocker.run("BEGIN IMMEDIATE");
-    const results = await Promise.allSettled(["x", "y", "z"].map((id) => store.append([event(id)])));
-    blocker.run("ROLLBACK");
-    blocker.close();
-    for (const result of results) {
-      expect(result.status).toBe("rejected");
-      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
-    }
-    expect(store.sqlite.query("SELECT count(*) AS n FROM user_events").get()).toEqual({ n: 0 });
-    await store.close();
-  });
-});
-
-describe("closing the store", () => {
-  test("commits what is queued before releasing the database", async () => {
-    const store = await open();
-    const pending = ["q1", "q2", "q3"].map((id) => store.append([event(id)]));
-    await store.close();
-    await Promise.all(pending);
     const check = new Database(join(dir.path, "events.db"), { readonly: true });
-    expect(check.query("SELECT session_id FROM user_events ORDER BY id").all()).toEqual([{ session_id: "q1" }, { session_id: "q2" }, { session_id: "q3" }]);
+    expect(check.query("SELECT payload, created_at, typeof(created_at) AS t FROM user_events").all()).toEqual([
+      { payload: '{"q":"x"}', created_at: 1_700_000_000_123, t: "integer" },
+    ]);
     check.close();
-  });
-
-  test("refuses appends afterwards with StoreUnavailableError", async () => {
-    const store = await open();
-    await store.close();
-    await expect(store.append([event("late")])).rejects.toBeInstanceOf(StoreUnavailableError);
-    expect(await store.ping()).toBe(false);
-  });
-
-  test("rows survive reopening the file", async () => {
-    const first = await open();
-    await first.append(["r1", "r2"].map(event));
-    await first.close();
-    const second = await open();
-    expect(second.pushed.statements).toEqual([]);
-    expect(second.sqlite.query("SELECT session_id FROM user_events ORDER BY id").all()).toEqual([{ session_id: "r1" }, { session_id: "r2" }]);
-    await second.close();
   });
 });

@@ -1,0 +1,151 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { parseConfig } from "../src/config";
+import { PgEventStore } from "../src/db/pg/store";
+import { UnsafeSchemaChangeError } from "../src/db/push";
+import { postgresBackend, type TestDatabase } from "./support/backends";
+
+// PostgreSQL only: runs when TEST_DATABASE_URL is set (.ci/run starts a throw-away server).
+describe.if(postgresBackend !== undefined)("PostgreSQL push-on-boot", () => {
+  let db: TestDatabase;
+  const open = (env: Record<string, string> = {}) => PgEventStore.open(parseConfig({ ...db.env, ...env }));
+  const indexes = async () =>
+    (await db.exec(`SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'user_events' ORDER BY 1`)).map(
+      (row) => row.indexname,
+    );
+
+  beforeEach(async () => {
+    db = await postgresBackend!.database();
+  });
+  afterEach(async () => {
+    await db.drop();
+  });
+
+  describe("a fresh schema gets the table and its indexes; a second boot changes nothing", () => {
+    test("creates user_events with every index, then is a no-op", async () => {
+      const first = await open();
+      expect(first.pushed.statements).toHaveLength(3);
+      expect(first.pushed.statements[0]).toStartWith(`CREATE TABLE "${db.env.DATABASE_SCHEMA}"."user_events"`);
+      await first.close();
+      expect(await indexes()).toEqual(["ix_user_events_session_id", "ix_user_events_type_created", "user_events_pkey"]);
+
+      const second = await open();
+      expect(second.pushed.statements).toEqual([]);
+      await second.close();
+    });
+
+    test("a schema that does not exist yet is created", async () => {
+      const schema = `${db.env.DATABASE_SCHEMA}_new`;
+      const store = await open({ DATABASE_SCHEMA: schema });
+      try {
+        expect(store.pushed.statements[0]).toBe(`CREATE SCHEMA "${schema}";`);
+        const [row] = await db.exec(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = '${schema}'`);
+        expect(row!.n).toBe(1);
+      } finally {
+        await store.close();
+        await db.exec(`DROP SCHEMA ${schema} CASCADE`);
+      }
+    });
+  });
+
+  describe("objects it does not own are never touched", () => {
+    test("other tables, enums, sequences and views in the same schema, and other schemas, keep their data", async () => {
+      const other = `${db.env.DATABASE_SCHEMA}_other`;
+      await db.exec(`
+        CREATE TYPE mood AS ENUM ('calm', 'busy');
+        CREATE SEQUENCE invoice_numbers;
+        CREATE TABLE orders (id serial PRIMARY KEY, mood mood, note text UNIQUE);
+        INSERT INTO orders (mood, note) VALUES ('calm', 'kept');
+        CREATE VIEW calm_orders AS SELECT * FROM orders WHERE mood = 'calm';
+        CREATE TABLE user_events_archive (id bigint);
+        CREATE SCHEMA ${other};
+        CREATE TABLE ${other}.user_events (legacy text);
+        INSERT INTO ${other}.user_events VALUES ('untouched');
+      `);
+      const store = await open();
+      try {
+        expect(store.pushed.statements.every((statement) => statement.includes('"user_events"'))).toBe(true);
+        expect(await db.exec("SELECT note FROM calm_orders")).toEqual([{ note: "kept" }]);
+        expect(await db.exec("SELECT nextval('invoice_numbers')::int AS n")).toEqual([{ n: 1 }]);
+        expect(await db.exec(`SELECT legacy FROM ${other}.user_events`)).toEqual([{ legacy: "untouched" }]);
+        expect(await db.exec("SELECT count(*)::int AS n FROM user_events_archive")).toEqual([{ n: 0 }]);
+      } finally {
+        await store.close();
+        await db.exec(`DROP SCHEMA ${other} CASCADE`);
+      }
+    });
+  });
+
+  describe("an additive change is applied and keeps every row", () => {
+    test("a missing index and a missing column are added", async () => {
+      await db.exec(`
+        CREATE TABLE user_events (
+          id bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY,
+          session_id varchar(64) NOT NULL,
+          event_type varchar(50) NOT NULL,
+          created_at timestamp(3) with time zone NOT NULL
+        );
+        CREATE INDEX ix_user_events_session_id ON user_events (session_id);
+        INSERT INTO user_events (session_id, event_type, created_at) VALUES ('old', 'card_click', now());
+      `);
+      const store = await open();
+      await store.close();
+      expect(store.pushed.statements).toHaveLength(2);
+      expect(store.pushed.statements.some((statement) => /ADD COLUMN "payload" jsonb DEFAULT '\{\}'::jsonb NOT NULL/.test(statement))).toBe(true);
+      expect(store.pushed.statements.some((statement) => statement.startsWith('CREATE INDEX "ix_user_events_type_created"'))).toBe(true);
+      expect(await db.rows()).toEqual([expect.objectContaining({ session_id: "old", payload: {} })]);
+      expect(await indexes()).toContain("ix_user_events_type_created");
+    });
+  });
+
+  describe("a change that could lose or rewrite data stops the boot, naming the statement", () => {
+    test("a column the schema does not have (it would be dropped)", async () => {
+      const seeded = await open();
+      await seeded.close();
+      await db.exec(`ALTER TABLE user_events ADD COLUMN extra text; INSERT INTO user_events (session_id, event_type, created_at, extra) VALUES ('s', 'card_click', now(), 'keep me')`);
+
+      const error = await open().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(UnsafeSchemaChangeError);
+      expect((error as UnsafeSchemaChangeError).statement).toBe(`ALTER TABLE "${db.env.DATABASE_SCHEMA}"."user_events" DROP COLUMN "extra";`);
+      expect(await db.exec("SELECT extra FROM user_events")).toEqual([{ extra: "keep me" }]);
+    });
+
+    test("a renamed column (one missing, one unknown) is refused, never asked about", async () => {
+      await db.exec(`
+        CREATE TABLE user_events (
+          id bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY,
+          session_id varchar(64) NOT NULL,
+          event_type varchar(50) NOT NULL,
+          body jsonb NOT NULL DEFAULT '{}',
+          created_at timestamp(3) with time zone NOT NULL
+        )`);
+      const error = await open().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(UnsafeSchemaChangeError);
+      expect((error as Error).message).toContain('DROP COLUMN "body"');
+    });
+
+    test("a column type that would be rewritten", async () => {
+      const seeded = await open();
+      await seeded.close();
+      await db.exec(`DROP INDEX ix_user_events_session_id; ALTER TABLE user_events ALTER COLUMN session_id TYPE text`);
+
+      const error = await open().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(UnsafeSchemaChangeError);
+      expect((error as UnsafeSchemaChangeError).statement).toMatch(/ALTER TABLE .*"user_events" ALTER COLUMN "session_id" SET DATA TYPE varchar\(64\)/);
+      // Nothing of the refused push was applied, not even the additive part (the dropped index).
+      expect(await indexes()).not.toContain("ix_user_events_session_id");
+    });
+  });
+
+  describe("several nodes booting at once against an empty database", () => {
+    test("apply the schema exactly once and all start", async () => {
+      const stores = await Promise.all(Array.from({ length: 6 }, () => open()));
+      try {
+        const applied = stores.filter((store) => store.pushed.statements.length > 0);
+        expect(applied).toHaveLength(1);
+        expect(await indexes()).toEqual(["ix_user_events_session_id", "ix_user_events_type_created", "user_events_pkey"]);
+      } finally {
+        await Promise.all(stores.map((store) => store.close()));
+      }
+    });
+  });
+});

@@ -1,0 +1,136 @@
+import { SQL } from "bun";
+import { Database } from "bun:sqlite";
+import { join } from "node:path";
+import type { Backend } from "../../src/db/open-store";
+import { tempDir } from "./server";
+
+/** A stored event as every backend reports it: payload parsed, created_at in epoch ms. */
+export interface StoredRow {
+  id: number;
+  session_id: string;
+  event_type: string;
+  payload: unknown;
+  created_at: number;
+}
+
+/** One empty database of its own for one test, and a connection of the test's own to look into it. */
+export interface TestDatabase {
+  backend: Backend;
+  /** Environment selecting this database: for parseConfig, or for a server the test spawns. */
+  env: Record<string, string>;
+  /** Every row of user_events, oldest first. */
+  rows(): Promise<StoredRow[]>;
+  count(): Promise<number>;
+  /** Runs SQL in this database (set-up such as foreign tables); unqualified names resolve to its schema. */
+  exec(statement: string): Promise<Record<string, unknown>[]>;
+  /** Blocks every write to user_events from another connection, as a long transaction would, until released. */
+  holdWriteLock(): Promise<{ release: () => Promise<void> }>;
+  drop(): Promise<void>;
+}
+
+export interface TestBackend {
+  name: Backend;
+  database(): Promise<TestDatabase>;
+}
+
+const SELECT_ROWS = "SELECT id, session_id, event_type, payload, created_at FROM user_events ORDER BY id";
+
+/** SQLite: a file in a temp folder, read through a second connection (WAL lets it see every commit). */
+const sqlite: TestBackend = {
+  name: "sqlite",
+  async database() {
+    const dir = tempDir("event-ingest-db-");
+    const path = join(dir.path, "events.db");
+    let reader: Database | undefined;
+    // Opened on first use: the store under test creates the file and its WAL mode.
+    const open = () => (reader ??= new Database(path, { strict: true }));
+    return {
+      backend: "sqlite",
+      env: { DATABASE_URL: path },
+      async rows() {
+        return open()
+          .query<Omit<StoredRow, "payload"> & { payload: string }, []>(SELECT_ROWS)
+          .all()
+          .map((row) => ({ ...row, payload: JSON.parse(row.payload) }));
+      },
+      async count() {
+        return open().query<{ n: number }, []>("SELECT count(*) AS n FROM user_events").get()!.n;
+      },
+      async exec(statement) {
+        return open().query<Record<string, unknown>, []>(statement).all();
+      },
+      async holdWriteLock() {
+        const blocker = new Database(path);
+        blocker.run("BEGIN IMMEDIATE");
+        return {
+          release: async () => {
+            blocker.run("ROLLBACK");
+            blocker.close();
+          },
+        };
+      },
+      async drop() {
+        reader?.close();
+        dir.cleanup();
+      },
+    };
+  },
+};
+
+/** PostgreSQL: a fresh schema per test in the database TEST_DATABASE_URL names, dropped afterwards. */
+function postgres(url: string): TestBackend {
+  let admin: SQL | undefined;
+  return {
+    name: "postgres",
+    async database() {
+      admin ??= new SQL(url, { max: 4, idleTimeout: 1 });
+      const schema = `test_${Date.now().toString(36)}_${crypto.randomUUID().slice(0, 8)}`;
+      await admin.unsafe(`CREATE SCHEMA ${schema}`);
+      const client = admin;
+      const inSchema = <T>(statement: string): Promise<T[]> =>
+        client.begin(async (tx) => {
+          await tx.unsafe(`SET LOCAL search_path TO ${schema}`);
+          return (await tx.unsafe(statement)) as T[];
+        });
+      return {
+        backend: "postgres",
+        env: { DATABASE_URL: url, DATABASE_SCHEMA: schema },
+        async rows() {
+          const rows = await inSchema<StoredRow & { id: string; created_at: Date }>(SELECT_ROWS);
+          return rows.map((row) => ({ ...row, id: Number(row.id), created_at: row.created_at.getTime() }));
+        },
+        async count() {
+          const [row] = await inSchema<{ n: string }>("SELECT count(*) AS n FROM user_events");
+          return Number(row!.n);
+        },
+        exec: (statement) => inSchema(statement),
+        async holdWriteLock() {
+          const connection = await client.reserve();
+          await connection.unsafe("BEGIN");
+          // Readers pass, inserts wait (until their statement_timeout).
+          await connection.unsafe(`LOCK TABLE ${schema}.user_events IN SHARE ROW EXCLUSIVE MODE`);
+          return {
+            release: async () => {
+              await connection.unsafe("ROLLBACK");
+              connection.release();
+            },
+          };
+        },
+        async drop() {
+          await client.unsafe(`DROP SCHEMA ${schema} CASCADE`);
+        },
+      };
+    },
+  };
+}
+
+/**
+ * The backends every contract test runs against: SQLite always, PostgreSQL when
+ * TEST_DATABASE_URL is set (`.ci/run` starts a throw-away server and sets it).
+ */
+export const backends: TestBackend[] = [
+  sqlite,
+  ...(process.env.TEST_DATABASE_URL ? [postgres(process.env.TEST_DATABASE_URL)] : []),
+];
+
+export const postgresBackend = backends.find((backend) => backend.name === "postgres");
