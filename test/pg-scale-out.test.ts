@@ -1,0 +1,84 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { postgresBackend, type TestDatabase } from "./support/backends";
+import { type RunningNginx, startNginx } from "./support/nginx";
+import { type RunningServer, startServer } from "./support/server";
+
+const EVENTS = 2400;
+const CONCURRENCY = 24;
+
+describe.if(postgresBackend !== undefined)("several ingest nodes behind nginx on one PostgreSQL", () => {
+  let db: TestDatabase;
+  let nodes: RunningServer[] = [];
+  let nginx: RunningNginx | undefined;
+
+  beforeEach(async () => {
+    db = await postgresBackend!.database();
+  });
+  afterEach(async () => {
+    await nginx?.stop();
+    await Promise.all(nodes.map((node) => node.stop("SIGKILL").catch(() => undefined)));
+    nodes = [];
+    nginx = undefined;
+    await db.drop();
+  });
+
+  const startNodes = (count: number) =>
+    Promise.all(Array.from({ length: count }, () => startServer({ ...db.env, DATABASE_POOL_SIZE: "4" }, 30_000)));
+
+  describe("nodes booting together on an empty database", () => {
+    test("all start, and exactly one of them creates the schema", async () => {
+      nodes = await startNodes(3);
+      const creators = nodes.filter((node) => /"schemaChanges":\["CREATE TABLE/.test(node.output()));
+      expect(creators).toHaveLength(1);
+      const others = nodes.filter((node) => node.output().includes('"schemaChanges":[]'));
+      expect(others).toHaveLength(2);
+    });
+  });
+
+  describe("a node killed mid-load", () => {
+    test("every 202 is stored exactly once, nothing is stored twice, and nginx routes around the dead node", async () => {
+      nodes = await startNodes(2);
+      const [victim, survivor] = nodes as [RunningServer, RunningServer];
+      nginx = await startNginx(nodes.map((node) => Number(new URL(node.url).port)));
+
+      const statuses: number[] = new Array(EVENTS);
+      let next = 0;
+      let acknowledged = 0;
+      let killedAt = -1;
+      const send = async (i: number) => {
+        const response = await fetch(`${nginx!.url}/api/events`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ session_id: `ev-${i}`, event_type: "card_click", payload: { i } }),
+        });
+        statuses[i] = response.status;
+        await response.arrayBuffer();
+        if (response.status === 202 && ++acknowledged === EVENTS / 3) {
+          killedAt = next;
+          await victim.stop("SIGKILL");
+        }
+      };
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (next < EVENTS) await send(next++);
+        }),
+      );
+
+      expect(killedAt).toBeGreaterThan(0);
+      await expect(fetch(`${victim.url}/health`)).rejects.toThrow();
+      // Only requests in flight on the victim when it died may fail, as 503s from nginx.
+      const failed = statuses.flatMap((status, i) => (status === 202 ? [] : [{ i, status }]));
+      expect(failed.every(({ status }) => status === 503)).toBe(true);
+      expect(failed.length).toBeLessThanOrEqual(CONCURRENCY);
+      expect(failed.every(({ i }) => i < killedAt + 2 * CONCURRENCY)).toBe(true);
+
+      const stored = (await db.rows()).map((row) => row.session_id);
+      const counts = new Map<string, number>();
+      for (const session of stored) counts.set(session, (counts.get(session) ?? 0) + 1);
+      expect([...counts.values()].every((count) => count === 1)).toBe(true);
+      const lost = statuses.flatMap((status, i) => (status === 202 && counts.get(`ev-${i}`) !== 1 ? [i] : []));
+      expect(lost).toEqual([]);
+      expect((await fetch(`${survivor.url}/health`)).status).toBe(200);
+    });
+  });
+});
