@@ -18,15 +18,16 @@ interface Waiter {
   reject: (error: Error) => void;
 }
 
-// PostgreSQL takes at most 65,535 bind parameters per statement; 1,000 rows of a few columns
-// stay far below it, and larger batches gain nothing once the commit cost is shared.
+// Larger batches gain little once the commit cost is shared, and keep each statement short.
 const MAX_ROWS_PER_INSERT = 1000;
 
 /**
  * Event store on PostgreSQL. Appends are group-committed as on SQLite: events queued while
  * earlier inserts run are written together in one multi-row INSERT (one statement, so one
  * transaction), and every caller is answered only after the statement holding its events has
- * committed. A few inserts may run at once on separate pooled connections, so the server's own
+ * committed. The rows travel as one array per column through `unnest`: the statement text is
+ * the same for every batch size (prepared once per connection), and it costs the client about
+ * a third of the CPU of a VALUES list with four parameters per row (measured: README). A few inserts may run at once on separate pooled connections, so the server's own
  * group commit overlaps their WAL flushes.
  *
  * Every database call has a deadline (connect + statement timeout): a database that is down,
@@ -132,10 +133,34 @@ export class PgEventStore implements EventStore {
     return this.queue.splice(0, count);
   }
 
+  /**
+   * INSERT ... SELECT FROM unnest(one array per column). Payloads travel as text[] and are cast
+   * by the server: Bun's SQL client JSON-encodes a string bound to a jsonb parameter, which
+   * would store every payload as one JSON string instead of the object it describes.
+   */
+  private insertStatement(batch: Waiter[]) {
+    const sessionIds: string[] = [];
+    const eventTypes: string[] = [];
+    const payloads: string[] = [];
+    const createdAt: string[] = [];
+    for (const { events } of batch) {
+      for (const event of events) {
+        sessionIds.push(event.sessionId);
+        eventTypes.push(event.eventType);
+        payloads.push(event.payload ?? "{}");
+        createdAt.push(event.createdAt.toISOString());
+      }
+    }
+    const t = this.table;
+    return sql`INSERT INTO ${t} (${sql.identifier(t.sessionId.name)}, ${sql.identifier(t.eventType.name)}, ${sql.identifier(t.payload.name)}, ${sql.identifier(t.createdAt.name)})
+      SELECT session_id, event_type, payload::jsonb, created_at
+      FROM unnest(${sql.param(sessionIds)}::varchar[], ${sql.param(eventTypes)}::varchar[], ${sql.param(payloads)}::text[], ${sql.param(createdAt)}::timestamptz[])
+        AS batch (session_id, event_type, payload, created_at)`;
+  }
+
   private async commit(batch: Waiter[]): Promise<void> {
-    const rows = batch.flatMap((waiter) => waiter.events.map(toRow));
     try {
-      if (rows.length > 0) await withDeadline(this.db.insert(this.table).values(rows), this.deadlineMs, "insert");
+      if (batch.length > 0) await withDeadline(this.db.execute(this.insertStatement(batch)), this.deadlineMs, "insert");
     } catch (cause) {
       const error = new StoreUnavailableError("could not commit events", { cause });
       for (const waiter of batch) waiter.reject(error);
@@ -143,18 +168,6 @@ export class PgEventStore implements EventStore {
     }
     for (const waiter of batch) waiter.resolve();
   }
-}
-
-// Bun's SQL client JSON-encodes whatever is bound to a jsonb parameter, so JSON text bound
-// there would be stored as one JSON string. Bound as text and cast by the server, it is
-// parsed into the object it describes.
-function toRow(event: NewEvent) {
-  return {
-    sessionId: event.sessionId,
-    eventType: event.eventType,
-    payload: sql`${event.payload ?? "{}"}::text::jsonb`,
-    createdAt: event.createdAt,
-  };
 }
 
 /** Rejects with StoreUnavailableError if `work` has not settled after `ms`; the work itself may still finish. */
