@@ -3,6 +3,7 @@ import { parseConfig } from "../src/config";
 import { PgEventStore } from "../src/db/pg/store";
 import { UnsafeSchemaChangeError } from "../src/db/push";
 import { postgresBackend, type TestDatabase } from "./support/backends";
+import { runToExit, startServer } from "./support/server";
 
 // PostgreSQL only: runs when TEST_DATABASE_URL is set (.ci/run starts a throw-away server).
 describe.if(postgresBackend !== undefined)("PostgreSQL push-on-boot", () => {
@@ -72,6 +73,27 @@ describe.if(postgresBackend !== undefined)("PostgreSQL push-on-boot", () => {
         await store.close();
         await db.exec(`DROP SCHEMA ${other} CASCADE`);
       }
+    });
+  });
+
+  describe("an index an operator added to user_events is theirs", () => {
+    test("it stays, and the boot goes on", async () => {
+      const seeded = await open();
+      await seeded.close();
+      await db.exec("CREATE INDEX ix_ops_recent_clicks ON user_events (created_at) WHERE event_type = 'card_click'");
+      const store = await open();
+      await store.close();
+      expect(store.pushed.statements).toEqual([]);
+      expect(await indexes()).toContain("ix_ops_recent_clicks");
+    });
+
+    test("but one of ours redefined by hand is a change the boot refuses", async () => {
+      const seeded = await open();
+      await seeded.close();
+      await db.exec("DROP INDEX ix_user_events_type_created; CREATE INDEX ix_user_events_type_created ON user_events (event_type)");
+      const error = await open().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(UnsafeSchemaChangeError);
+      expect((error as UnsafeSchemaChangeError).statement).toMatch(/^DROP INDEX .*"ix_user_events_type_created"/);
     });
   });
 
@@ -146,6 +168,35 @@ describe.if(postgresBackend !== undefined)("PostgreSQL push-on-boot", () => {
       } finally {
         await Promise.all(stores.map((store) => store.close()));
       }
+    });
+  });
+
+  describe("through the real server", () => {
+    test("a data-losing change stops the boot with one line naming the statement, and touches nothing", async () => {
+      const seeded = await open();
+      await seeded.close();
+      await db.exec("ALTER TABLE user_events ADD COLUMN referrer text");
+      const { code, stdout, stderr } = await runToExit(db.env);
+      expect(code).not.toBe(0);
+      expect(stderr).toContain(`refusing to apply schema change that could lose or rewrite data: ALTER TABLE "${db.env.DATABASE_SCHEMA}"."user_events" DROP COLUMN "referrer";`);
+      expect(stderr).not.toMatch(/\n\s+at /);
+      expect(stdout).not.toContain("listening");
+      expect(await db.exec("SELECT count(*)::int AS n FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'referrer'")).toEqual([{ n: 1 }]);
+    });
+
+    test("the database password never reaches the logs or the boot error", async () => {
+      const withPassword = new URL(db.env.DATABASE_URL!);
+      withPassword.password = "s3cret-pw";
+      const server = await startServer({ ...db.env, DATABASE_URL: withPassword.toString() });
+      expect(await server.stop()).toBe(0);
+      expect(server.output()).not.toContain("s3cret-pw");
+      expect(server.stdout()).toContain(`postgres:***@`);
+
+      withPassword.port = "1";
+      const { code, stderr } = await runToExit({ ...db.env, DATABASE_URL: withPassword.toString(), DATABASE_CONNECT_TIMEOUT_MS: "500" });
+      expect(code).not.toBe(0);
+      expect(stderr).toContain("cannot open database postgres://postgres:***@127.0.0.1:1/");
+      expect(stderr).not.toContain("s3cret-pw");
     });
   });
 });

@@ -17,7 +17,8 @@ type Database = PgDatabase<BunSQLQueryResultHKT, any, any>;
  *   introspection is filtered to our table names;
  * - it plans DROP SCHEMA when the schema object is not among the imports: it is passed;
  * - it still plans DROP TYPE / DROP SEQUENCE for other applications' enums and sequences in
- *   the same schema: statements that do not name our tables or schema are left out, never run;
+ *   the same schema, and DROP INDEX for indexes an operator added to our table: statements that
+ *   name none of our tables, declared indexes or schema are left out, never run;
  * - a column that was removed from the schema while another was added makes it ask "renamed or
  *   new?" on a terminal: extra columns are refused before drizzle-kit runs, and push runs with
  *   the terminal hidden, so any other question fails instead of waiting for an answer.
@@ -32,7 +33,7 @@ export async function pushPgSchema(db: Database, schemaName: string, tables: rea
   const imports: Record<string, unknown> = Object.fromEntries(owned.map((table, i) => [table.name, tables[i]]));
   // pgSchema refuses "public", which drizzle-kit handles without a schema object.
   if (schemaName !== "public") imports.schema = pgSchema(schemaName);
-  const rules = statementRules(schemaName, names);
+  const rules = statementRules(schemaName, names, owned.flatMap((table) => table.indexes.flatMap((index) => index.config.name ?? [])));
 
   return db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`event-ingest schema push ${schemaName}`}, 0))`);
@@ -48,7 +49,7 @@ export async function pushPgSchema(db: Database, schemaName: string, tables: rea
   });
 }
 
-function statementRules(schemaName: string, tables: readonly string[]) {
+function statementRules(schemaName: string, tables: readonly string[], indexes: readonly string[]) {
   const schema = `"${schemaName}"`;
   // drizzle-kit leaves the public schema out of names; introspected ones may carry it.
   const qualified = (table: string) => (schemaName === "public" ? `(?:"public"\\.)?"${table}"` : `${schema}\\."${table}"`);
@@ -59,7 +60,9 @@ function statementRules(schemaName: string, tables: readonly string[]) {
     new RegExp(`^CREATE (UNIQUE )?INDEX "\\w+" ON (${tableNames}) `, "i"),
     new RegExp(`^ALTER TABLE (${tableNames}) ADD COLUMN "\\w+" `, "i"),
   ];
-  const mentionsOurs = new RegExp(`"(${tables.join("|")})"|^\\w+ SCHEMA ${schema}`, "i");
+  // DROP INDEX names only the index: one we declare is ours; any other (an index an operator
+  // added to our table by hand) is theirs, and its DROP is left out like any foreign statement.
+  const mentionsOurs = new RegExp(`"(${[...tables, ...indexes].join("|")})"|^\\w+ SCHEMA ${schema}`, "i");
   return {
     ours: (statement: string) => mentionsOurs.test(statement),
     additive: (statement: string) => additive.some((pattern) => pattern.test(statement)),
