@@ -1,8 +1,13 @@
 import { defineConfig } from "drizzle-kit";
 
-// For `bunx drizzle-kit studio`: browse the events in the same file the server writes.
-export default defineConfig({
-  dialect: "sqlite",
-  schema: "./src/db/schema.ts",
-  dbCredentials: { url: process.env.DATABASE_URL ?? "data/events.db" },
-});
+// For `bunx drizzle-kit studio`: browse the events in the database the server writes to.
+const url = process.env.DATABASE_URL ?? "data/events.db";
+
+export default /^postgres(ql)?:\/\//i.test(url)
+  ? defineConfig({
+      dialect: "postgresql",
+      schema: "./src/db/pg/schema.ts",
+      schemaFilter: [process.env.DATABASE_SCHEMA ?? "public"],
+      dbCredentials: { url },
+    })
+  : defineConfig({ dialect: "sqlite", schema: "./src/db/schema.ts", dbCredentials: { url } });
