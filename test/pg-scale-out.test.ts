@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { postgresBackend, type TestDatabase } from "./support/backends";
 import { type RunningNginx, startNginx } from "./support/nginx";
-import { type RunningServer, startServer } from "./support/server";
+import { freePort, type RunningServer, startServer } from "./support/server";
 
 const EVENTS = 2400;
 const CONCURRENCY = 24;
@@ -79,6 +79,25 @@ describe.if(postgresBackend !== undefined)("several ingest nodes behind nginx on
       const lost = statuses.flatMap((status, i) => (status === 202 && counts.get(`ev-${i}`) !== 1 ? [i] : []));
       expect(lost).toEqual([]);
       expect((await fetch(`${survivor.url}/health`)).status).toBe(200);
+    });
+  });
+
+  describe("when no node can answer, nginx still answers with the service's envelope", () => {
+    test("503 upstream_unavailable with Retry-After, and a JSON 413 for a body far over the limit", async () => {
+      nginx = await startNginx([await freePort(), await freePort()]);
+      const response = await fetch(`${nginx.url}/api/events`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-request-id": "edge-test-1" },
+        body: JSON.stringify({ session_id: "s", event_type: "card_click" }),
+      });
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("1");
+      expect(response.headers.get("content-type")).toStartWith("application/json");
+      expect(await response.json()).toEqual({ error: "upstream_unavailable", message: expect.any(String), details: [], request_id: "edge-test-1" });
+
+      const huge = await fetch(`${nginx.url}/api/events`, { method: "POST", headers: { "content-type": "application/json" }, body: "x".repeat(3 * 1024 * 1024) });
+      expect(huge.status).toBe(413);
+      expect(await huge.json()).toMatchObject({ error: "payload_too_large", details: [] });
     });
   });
 });
