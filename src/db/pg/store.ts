@@ -47,6 +47,7 @@ export class PgEventStore implements EventStore {
     readonly table: PgUserEvents,
     readonly pushed: PushResult,
     private readonly deadlineMs: number,
+    private readonly pingDeadlineMs: number,
     private readonly maxInFlight: number,
   ) {}
 
@@ -64,7 +65,8 @@ export class PgEventStore implements EventStore {
     const deadlineMs = options.databaseConnectTimeoutMs + options.databaseStatementTimeoutMs;
     try {
       const pushed = await withDeadline(pushPgSchema(db, options.databaseSchema, [table]), deadlineMs, "schema push");
-      return new PgEventStore(client, db, table, pushed, deadlineMs, Math.max(1, Math.min(4, options.databasePoolSize)));
+      const inFlight = Math.max(1, Math.min(4, options.databasePoolSize));
+      return new PgEventStore(client, db, table, pushed, deadlineMs, options.databaseConnectTimeoutMs, inFlight);
     } catch (error) {
       await client.close({ timeout: 0 });
       throw error;
@@ -79,9 +81,10 @@ export class PgEventStore implements EventStore {
     });
   }
 
+  /** A trivial query, given up after the connect timeout: health checks must answer fast. */
   async ping(): Promise<boolean> {
     try {
-      await withDeadline(this.client`SELECT 1`, this.deadlineMs, "ping");
+      await withDeadline(this.client`SELECT 1`, this.pingDeadlineMs, "ping");
       return true;
     } catch {
       return false;
