@@ -83,6 +83,30 @@ for (const backend of backends) {
       }
     });
 
+    describe("the NUL character (U+0000) is a 422 wherever it is, on every backend", () => {
+      // PostgreSQL's text and jsonb cannot hold it; one contract means SQLite refuses it too.
+      test("in session_id", async () => {
+        const body = await expectRejected(postJson(ctx.app, "/api/events", { ...VALID, session_id: "a\u0000b" }), 422, "validation_failed");
+        expect(body.details).toEqual([{ path: "/session_id", message: "must not contain the NUL character (U+0000)" }]);
+      });
+
+      test("in payload values and names, each place named by its JSON Pointer", async () => {
+        const payload = { ok: "fine", list: ["x", "y\u0000"], nested: { "a/b\u0000": 1, deep: { text: "\u0000" } } };
+        const body = await expectRejected(postJson(ctx.app, "/api/events", { ...VALID, payload }, "text/plain;charset=UTF-8"), 422, "validation_failed");
+        expect(body.details).toEqual([
+          { path: "/payload/list/1", message: "must not contain the NUL character (U+0000)" },
+          { path: "/payload/nested/a~1b\u0000", message: "its name must not contain the NUL character (U+0000)" },
+          { path: "/payload/nested/deep/text", message: "must not contain the NUL character (U+0000)" },
+        ]);
+      });
+
+      test("the six characters \\u0000 written as text are not the character, and are stored as sent", async () => {
+        const payload = { code: "\\u0000", path: "C:\\\\u0000" };
+        expect((await postJson(ctx.app, "/api/events", { ...VALID, payload })).status).toBe(202);
+        expect((await ctx.db.rows())[0]!.payload).toEqual(payload);
+      });
+    });
+
     describe("unknown top-level fields are a 422", () => {
       test("the detail names the field", async () => {
         const body = await expectRejected(postJson(ctx.app, "/api/events", { ...VALID, user_id: "u1" }), 422, "validation_failed");

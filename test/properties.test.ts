@@ -8,6 +8,14 @@ const NUM_RUNS = 200;
 const CONTENT_TYPES = ["application/json", "text/plain;charset=UTF-8"] as const;
 const KNOWN_FIELDS = ["session_id", "event_type", "payload", "event_id", "timestamp", "sent_at"];
 
+// No backend stores U+0000 (PostgreSQL cannot), in any string or property name.
+const NUL = "\u0000";
+function holdsNul(value: unknown): boolean {
+  if (typeof value === "string") return value.includes(NUL);
+  if (typeof value !== "object" || value === null) return false;
+  return Object.entries(value).some(([key, item]) => key.includes(NUL) || holdsNul(item));
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -21,8 +29,9 @@ function isValidEvent(value: unknown): boolean {
     typeof session_id === "string" &&
     session_id.length >= 1 &&
     session_id.length <= 64 &&
+    !holdsNul(session_id) &&
     (EVENT_TYPES as readonly unknown[]).includes(event_type) &&
-    (!("payload" in value) || isObject(payload)) &&
+    (!("payload" in value) || (isObject(payload) && !holdsNul(payload))) &&
     (!("event_id" in value) || isUuid(value.event_id)) &&
     (!("timestamp" in value) || isClientTime(value.timestamp)) &&
     (!("sent_at" in value) || isClientTime(value.sent_at))
@@ -45,8 +54,9 @@ function isClientTime(value: unknown): boolean {
 
 // Any code point (no lone surrogates: browsers send UTF-8, where they cannot exist).
 const text = (constraints: { minLength?: number; maxLength?: number } = {}) => fc.string({ unit: "binary", ...constraints });
-const sessionId = text({ minLength: 1, maxLength: 64 }).filter((s) => s.length <= 64);
-const payload = fc.dictionary(text({ maxLength: 12 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 8 });
+const storable = (s: string) => !s.includes(NUL);
+const sessionId = text({ minLength: 1, maxLength: 64 }).filter((s) => s.length <= 64 && storable(s));
+const payload = fc.dictionary(text({ maxLength: 12 }).filter(storable), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 8 });
 const validEvent = fc.record(
   { session_id: sessionId, event_type: fc.constantFrom(...EVENT_TYPES), payload },
   { requiredKeys: ["session_id", "event_type"] },
@@ -157,6 +167,12 @@ for (const backend of backends) {
           fc.tuple(text({ minLength: 1, maxLength: 10 }).filter((key) => !KNOWN_FIELDS.includes(key)), fc.jsonValue({ maxDepth: 1 }))
             .map(([key, value]) => (event: Event) => ({ ...event, [key]: value })),
           fc.constant((event: Event) => [event]),
+      fc.tuple(fc.nat(), fc.boolean()).map(([at, inPayload]) => (event: Event) => {
+        const id = String(event.session_id);
+        // Inserted before one of the (at most 64) characters, so trimming to 64 keeps it.
+        const withNul = `${id.slice(0, at % id.length)}${NUL}${id.slice(at % id.length)}`.slice(0, 64);
+        return inPayload ? { ...event, payload: { note: withNul } } : { ...event, session_id: withNul };
+      }),
         );
         await fc.assert(
           fc.asyncProperty(validEvent, mutation, contentType, async (event, mutate, type) => {
