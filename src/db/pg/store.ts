@@ -27,8 +27,9 @@ const MAX_ROWS_PER_INSERT = 1000;
  * transaction), and every caller is answered only after the statement holding its events has
  * committed. The rows travel as one array per column through `unnest`: the statement text is
  * the same for every batch size (prepared once per connection), and it costs the client about
- * a third of the CPU of a VALUES list with four parameters per row (measured: README). A few inserts may run at once on separate pooled connections, so the server's own
- * group commit overlaps their WAL flushes.
+ * a quarter of the CPU of a VALUES list with four parameters per row (bench/pg-drivers.ts).
+ * A few inserts may run at once on separate pooled connections, so the server's own group
+ * commit overlaps their WAL flushes.
  *
  * Every database call has a deadline (connect + statement timeout): a database that is down,
  * unreachable or stuck gives StoreUnavailableError (503) rather than a hang, and the pool
