@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { EVENT_TYPES } from "../src/events/model";
 import { MAX_FUTURE_MS, parseClientTime, resolveOccurredAt } from "../src/events/time";
 import { buildApp, postJson, type TestApp } from "./support/app";
+import { backends } from "./support/backends";
 
 const HOUR = 3_600_000;
 const RECEIVED = Date.parse("2024-05-01T12:00:00.000Z");
@@ -66,76 +67,75 @@ describe("occurred_at corrects the client clock's skew", () => {
   }
 });
 
-describe("client times over HTTP: stored as occurred_at, created_at stays the receive time", () => {
-  let ctx: TestApp;
-  afterEach(async () => {
-    await ctx.store.close();
-  });
-
-  const event = (overrides: Record<string, unknown> = {}) => ({ session_id: "s-1", event_type: EVENT_TYPES[0], ...overrides });
-  const stored = () =>
-    ctx.store.sqlite
-      .query<{ session_id: string; created_at: number; occurred_at: number }, []>("SELECT session_id, created_at, occurred_at FROM user_events ORDER BY id")
-      .all();
-
-  test("single event: ISO timestamp and epoch sent_at from a clock 1 h fast", async () => {
-    ctx = await buildApp();
-    const fast = Date.now() + HOUR;
-    const before = Date.now();
-    const response = await postJson(ctx.app, "/api/events", event({ timestamp: new Date(fast - 30_000).toISOString(), sent_at: fast }));
-    const after = Date.now();
-    expect(response.status).toBe(202);
-    const [row] = stored();
-    expect(row!.created_at).toBeGreaterThanOrEqual(before);
-    expect(row!.created_at).toBeLessThanOrEqual(after);
-    expect(row!.occurred_at).toBe(row!.created_at - 30_000);
-  });
-
-  test("no client time: occurred_at equals created_at", async () => {
-    ctx = await buildApp();
-    await postJson(ctx.app, "/api/events", event());
-    const [row] = stored();
-    expect(row!.occurred_at).toBe(row!.created_at);
-  });
-
-  test("batch: the envelope sent_at applies to events without their own; an event's own sent_at wins", async () => {
-    ctx = await buildApp();
-    const clock = Date.now() - 5 * HOUR; // a client clock 5 h slow
-    const response = await postJson(ctx.app, "/api/events/batch", {
-      sent_at: clock,
-      batch: [
-        event({ session_id: "envelope", timestamp: clock - 10_000 }),
-        event({ session_id: "own", timestamp: clock - 10_000, sent_at: clock - 5_000 }),
-        event({ session_id: "none" }),
-      ],
+for (const backend of backends) {
+  describe(`${backend.name}: client times over HTTP: stored as occurred_at, created_at stays the receive time`, () => {
+    let ctx: TestApp;
+    afterEach(async () => {
+      await ctx.close();
     });
-    expect(response.status).toBe(202);
-    const rows = stored();
-    expect(rows.map((row) => [row.session_id, row.created_at - row.occurred_at])).toEqual([
-      ["envelope", 10_000],
-      ["own", 5_000],
-      ["none", 0],
-    ]);
-    // One receive time for the whole batch.
-    expect(new Set(rows.map((row) => row.created_at)).size).toBe(1);
-  });
 
-  test("a timestamp more than 23 h ahead falls back to the receive time", async () => {
-    ctx = await buildApp();
-    await postJson(ctx.app, "/api/events", event({ timestamp: Date.now() + 24 * HOUR }));
-    const [row] = stored();
-    expect(row!.occurred_at).toBe(row!.created_at);
-  });
+    const event = (overrides: Record<string, unknown> = {}) => ({ session_id: "s-1", event_type: EVENT_TYPES[0], ...overrides });
+    const stored = async () => (await ctx.db.rows()).map(({ session_id, created_at, occurred_at }) => ({ session_id, created_at, occurred_at: occurred_at! }));
 
-  test("unparseable times are a 422 naming each field, and nothing is stored", async () => {
-    ctx = await buildApp();
-    const response = await postJson(ctx.app, "/api/events", event({ timestamp: "2024-05-01 12:00", sent_at: 1.5 }));
-    expect(response.status).toBe(422);
-    const body = await response.json();
-    expect(body.details.map((d: { path: string }) => d.path)).toEqual(["/timestamp", "/sent_at"]);
-    expect(body.message).toBe("The request is invalid: check /timestamp, /sent_at.");
-    const wrongType = await postJson(ctx.app, "/api/events", event({ timestamp: { at: 1 } }));
-    expect((await wrongType.json()).details).toEqual([{ path: "/timestamp", message: "must be a string or a number" }]);
-    expect(stored()).toEqual([]);
+    test("single event: ISO timestamp and epoch sent_at from a clock 1 h fast", async () => {
+      ctx = await buildApp(backend);
+      const fast = Date.now() + HOUR;
+      const before = Date.now();
+      const response = await postJson(ctx.app, "/api/events", event({ timestamp: new Date(fast - 30_000).toISOString(), sent_at: fast }));
+      const after = Date.now();
+      expect(response.status).toBe(202);
+      const [row] = await stored();
+      expect(row!.created_at).toBeGreaterThanOrEqual(before);
+      expect(row!.created_at).toBeLessThanOrEqual(after);
+      expect(row!.occurred_at).toBe(row!.created_at - 30_000);
+    });
+
+    test("no client time: occurred_at equals created_at", async () => {
+      ctx = await buildApp(backend);
+      await postJson(ctx.app, "/api/events", event());
+      const [row] = await stored();
+      expect(row!.occurred_at).toBe(row!.created_at);
+    });
+
+    test("batch: the envelope sent_at applies to events without their own; an event's own sent_at wins", async () => {
+      ctx = await buildApp(backend);
+      const clock = Date.now() - 5 * HOUR; // a client clock 5 h slow
+      const response = await postJson(ctx.app, "/api/events/batch", {
+        sent_at: clock,
+        batch: [
+          event({ session_id: "envelope", timestamp: clock - 10_000 }),
+          event({ session_id: "own", timestamp: clock - 10_000, sent_at: clock - 5_000 }),
+          event({ session_id: "none" }),
+        ],
+      });
+      expect(response.status).toBe(202);
+      const rows = await stored();
+      expect(rows.map((row) => [row.session_id, row.created_at - row.occurred_at])).toEqual([
+        ["envelope", 10_000],
+        ["own", 5_000],
+        ["none", 0],
+      ]);
+      // One receive time for the whole batch.
+      expect(new Set(rows.map((row) => row.created_at)).size).toBe(1);
+    });
+
+    test("a timestamp more than 23 h ahead falls back to the receive time", async () => {
+      ctx = await buildApp(backend);
+      await postJson(ctx.app, "/api/events", event({ timestamp: Date.now() + 24 * HOUR }));
+      const [row] = await stored();
+      expect(row!.occurred_at).toBe(row!.created_at);
+    });
+
+    test("unparseable times are a 422 naming each field, and nothing is stored", async () => {
+      ctx = await buildApp(backend);
+      const response = await postJson(ctx.app, "/api/events", event({ timestamp: "2024-05-01 12:00", sent_at: 1.5 }));
+      expect(response.status).toBe(422);
+      const body = await response.json();
+      expect(body.details.map((d: { path: string }) => d.path)).toEqual(["/timestamp", "/sent_at"]);
+      expect(body.message).toBe("The request is invalid: check /timestamp, /sent_at.");
+      const wrongType = await postJson(ctx.app, "/api/events", event({ timestamp: { at: 1 } }));
+      expect((await wrongType.json()).details).toEqual([{ path: "/timestamp", message: "must be a string or a number" }]);
+      expect(await stored()).toEqual([]);
+    });
   });
-});
+}

@@ -24,10 +24,10 @@ describe.if(postgresBackend !== undefined)("PostgreSQL push-on-boot", () => {
   describe("a fresh schema gets the table and its indexes; a second boot changes nothing", () => {
     test("creates user_events with every index, then is a no-op", async () => {
       const first = await open();
-      expect(first.pushed.statements).toHaveLength(3);
+      expect(first.pushed.statements).toHaveLength(4);
       expect(first.pushed.statements[0]).toStartWith(`CREATE TABLE "${db.env.DATABASE_SCHEMA}"."user_events"`);
       await first.close();
-      expect(await indexes()).toEqual(["ix_user_events_session_id", "ix_user_events_type_created", "user_events_pkey"]);
+      expect(await indexes()).toEqual(["ix_user_events_session_id", "ix_user_events_type_created", "user_events_pkey", "ux_user_events_event_id"]);
 
       const second = await open();
       expect(second.pushed.statements).toEqual([]);
@@ -98,24 +98,31 @@ describe.if(postgresBackend !== undefined)("PostgreSQL push-on-boot", () => {
   });
 
   describe("an additive change is applied and keeps every row", () => {
-    test("a missing index and a missing column are added", async () => {
+    test("a table from an earlier version gains the new columns and indexes, keeping every row", async () => {
+      // As the first release created it (no event_id, occurred_at or their index), and without
+      // the composite index, as if an operator had dropped it.
       await db.exec(`
         CREATE TABLE user_events (
           id bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY,
           session_id varchar(64) NOT NULL,
           event_type varchar(50) NOT NULL,
+          payload jsonb DEFAULT '{}'::jsonb NOT NULL,
           created_at timestamp(3) with time zone NOT NULL
         );
         CREATE INDEX ix_user_events_session_id ON user_events (session_id);
-        INSERT INTO user_events (session_id, event_type, created_at) VALUES ('old', 'card_click', now());
+        INSERT INTO user_events (session_id, event_type, payload, created_at) VALUES ('old', 'card_click', '{"kept":true}', '2024-05-01T12:00:00.123Z');
       `);
       const store = await open();
       await store.close();
-      expect(store.pushed.statements).toHaveLength(2);
-      expect(store.pushed.statements.some((statement) => /ADD COLUMN "payload" jsonb DEFAULT '\{\}'::jsonb NOT NULL/.test(statement))).toBe(true);
+      expect(store.pushed.statements).toHaveLength(4);
+      expect(store.pushed.statements.filter((statement) => /ADD COLUMN "(event_id|occurred_at)"/.test(statement))).toHaveLength(2);
       expect(store.pushed.statements.some((statement) => statement.startsWith('CREATE INDEX "ix_user_events_type_created"'))).toBe(true);
-      expect(await db.rows()).toEqual([expect.objectContaining({ session_id: "old", payload: {} })]);
-      expect(await indexes()).toContain("ix_user_events_type_created");
+      expect(store.pushed.statements.some((statement) => statement.startsWith('CREATE UNIQUE INDEX "ux_user_events_event_id"'))).toBe(true);
+      expect(await db.rows()).toEqual([
+        expect.objectContaining({ session_id: "old", payload: { kept: true }, created_at: Date.parse("2024-05-01T12:00:00.123Z") }),
+      ]);
+      expect(await db.exec("SELECT event_id, occurred_at FROM user_events")).toEqual([{ event_id: null, occurred_at: null }]);
+      expect(await indexes()).toEqual(["ix_user_events_session_id", "ix_user_events_type_created", "user_events_pkey", "ux_user_events_event_id"]);
     });
   });
 
@@ -164,7 +171,7 @@ describe.if(postgresBackend !== undefined)("PostgreSQL push-on-boot", () => {
       try {
         const applied = stores.filter((store) => store.pushed.statements.length > 0);
         expect(applied).toHaveLength(1);
-        expect(await indexes()).toEqual(["ix_user_events_session_id", "ix_user_events_type_created", "user_events_pkey"]);
+        expect(await indexes()).toEqual(["ix_user_events_session_id", "ix_user_events_type_created", "user_events_pkey", "ux_user_events_event_id"]);
       } finally {
         await Promise.all(stores.map((store) => store.close()));
       }

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { createApp } from "../src/app";
 import { parseConfig } from "../src/config";
 import { PgEventStore } from "../src/db/pg/store";
-import { silentLogger } from "./support/app";
+import { sdk, silentLogger } from "./support/app";
 import { postgresBackend, type TestDatabase } from "./support/backends";
 import { TcpProxy } from "./support/tcp-proxy";
 
@@ -38,7 +38,7 @@ describe.if(postgresBackend !== undefined)("PostgreSQL down or unreachable", () 
     proxy = TcpProxy.start(target.hostname, Number(target.port));
     const config = parseConfig({ ...db.env, ...LIMITS, DATABASE_URL: proxy.rewrite(db.env.DATABASE_URL!), DATABASE_POOL_SIZE: "4" });
     store = await PgEventStore.open(config);
-    app = createApp({ config, store, logger: silentLogger });
+    app = createApp({ config, store, logger: silentLogger, sdk });
   });
   afterEach(async () => {
     proxy.setMode("forward");

@@ -26,12 +26,18 @@ for (const backend of backends) {
     const sessions = async () => (await db.rows()).map((row) => row.session_id);
 
     describe("appending events", () => {
-      test("stores the row exactly: payload as the JSON object, created_at to the millisecond", async () => {
+      test("stores the row exactly: payload as the JSON object, times to the millisecond", async () => {
         const store = await open();
-        await store.append([{ sessionId: "s1", eventType: "sage_query", payload: '{"q":"x","n":[1,2.5,null]}', createdAt: new Date(1_700_000_000_123) }]);
+        const eventId = crypto.randomUUID();
+        await store.append([
+          { sessionId: "s1", eventType: "sage_query", payload: '{"q":"x","n":[1,2.5,null]}', createdAt: new Date(1_700_000_000_123), eventId, occurredAt: new Date(1_699_999_990_001) },
+          { sessionId: "s2", eventType: "card_click", payload: "{}", createdAt: new Date(1_700_000_000_456) },
+        ]);
         await store.close();
         expect(await db.rows()).toEqual([
-          { id: expect.any(Number), session_id: "s1", event_type: "sage_query", payload: { q: "x", n: [1, 2.5, null] }, created_at: 1_700_000_000_123 },
+          { id: expect.any(Number), session_id: "s1", event_type: "sage_query", payload: { q: "x", n: [1, 2.5, null] }, created_at: 1_700_000_000_123, event_id: eventId, occurred_at: 1_699_999_990_001 },
+          // Without a client time, the event happened when it was received.
+          { id: expect.any(Number), session_id: "s2", event_type: "card_click", payload: {}, created_at: 1_700_000_000_456, event_id: null, occurred_at: 1_700_000_000_456 },
         ]);
       });
 

@@ -4,13 +4,15 @@ import { join } from "node:path";
 import type { Backend } from "../../src/db/open-store";
 import { tempDir } from "./server";
 
-/** A stored event as every backend reports it: payload parsed, created_at in epoch ms. */
+/** A stored event as every backend reports it: payload parsed, times in epoch ms. */
 export interface StoredRow {
   id: number;
   session_id: string;
   event_type: string;
   payload: unknown;
   created_at: number;
+  event_id: string | null;
+  occurred_at: number | null;
 }
 
 /** One empty database of its own for one test, and a connection of the test's own to look into it. */
@@ -25,6 +27,8 @@ export interface TestDatabase {
   exec(statement: string): Promise<Record<string, unknown>[]>;
   /** Blocks every write to user_events from another connection, as a long transaction would, until released. */
   holdWriteLock(): Promise<{ release: () => Promise<void> }>;
+  /** Makes the database itself fail any insert of this session_id, as a broken disk or a constraint would. */
+  failInsertsOf(sessionId: string): Promise<void>;
   drop(): Promise<void>;
 }
 
@@ -33,7 +37,7 @@ export interface TestBackend {
   database(): Promise<TestDatabase>;
 }
 
-const SELECT_ROWS = "SELECT id, session_id, event_type, payload, created_at FROM user_events ORDER BY id";
+const SELECT_ROWS = "SELECT id, session_id, event_type, payload, created_at, event_id, occurred_at FROM user_events ORDER BY id";
 
 /** SQLite: a file in a temp folder, read through a second connection (WAL lets it see every commit). */
 const sqlite: TestBackend = {
@@ -59,6 +63,9 @@ const sqlite: TestBackend = {
       async exec(statement) {
         return open().query<Record<string, unknown>, []>(statement).all();
       },
+      async failInsertsOf(sessionId) {
+        open().run(`CREATE TRIGGER fail_${sessionId} BEFORE INSERT ON user_events WHEN NEW.session_id = '${sessionId}' BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+      },
       async holdWriteLock() {
         const blocker = new Database(path);
         blocker.run("BEGIN IMMEDIATE");
@@ -71,6 +78,7 @@ const sqlite: TestBackend = {
       },
       async drop() {
         reader?.close();
+        reader = undefined;
         dir.cleanup();
       },
     };
@@ -96,14 +104,20 @@ function postgres(url: string): TestBackend {
         backend: "postgres",
         env: { DATABASE_URL: url, DATABASE_SCHEMA: schema },
         async rows() {
-          const rows = await inSchema<StoredRow & { id: string; created_at: Date }>(SELECT_ROWS);
-          return rows.map((row) => ({ ...row, id: Number(row.id), created_at: row.created_at.getTime() }));
+          const rows = await inSchema<StoredRow & { id: string; created_at: Date; occurred_at: Date | null }>(SELECT_ROWS);
+          return rows.map((row) => ({ ...row, id: Number(row.id), created_at: row.created_at.getTime(), occurred_at: row.occurred_at?.getTime() ?? null }));
         },
         async count() {
           const [row] = await inSchema<{ n: string }>("SELECT count(*) AS n FROM user_events");
           return Number(row!.n);
         },
         exec: (statement) => inSchema(statement),
+        async failInsertsOf(sessionId) {
+          await inSchema(`
+            CREATE FUNCTION fail_${sessionId}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF NEW.session_id = '${sessionId}' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$;
+            CREATE TRIGGER fail_${sessionId} BEFORE INSERT ON user_events FOR EACH ROW EXECUTE FUNCTION fail_${sessionId}();`);
+        },
         async holdWriteLock() {
           const connection = await client.reserve();
           await connection.unsafe("BEGIN");
@@ -117,7 +131,7 @@ function postgres(url: string): TestBackend {
           };
         },
         async drop() {
-          await client.unsafe(`DROP SCHEMA ${schema} CASCADE`);
+          await client.unsafe(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
         },
       };
     },

@@ -1,4 +1,4 @@
-import { bigint, index, jsonb, pgSchema, pgTable, timestamp, varchar } from "drizzle-orm/pg-core";
+import { bigint, index, jsonb, pgSchema, pgTable, timestamp, uniqueIndex, varchar } from "drizzle-orm/pg-core";
 
 /**
  * The `user_events` table on PostgreSQL: the same columns, meaning and indexes as the SQLite
@@ -16,10 +16,15 @@ function define(table: typeof pgTable) {
       eventType: varchar("event_type", { length: 50 }).notNull(),
       payload: jsonb("payload").notNull().default({}),
       createdAt: timestamp("created_at", { withTimezone: true, precision: 3, mode: "date" }).notNull(),
+      // Nullable as on SQLite: NULL event_id = sent without one (the unique index ignores NULLs),
+      // NULL occurred_at = stored before client time existed.
+      eventId: varchar("event_id", { length: 36 }),
+      occurredAt: timestamp("occurred_at", { withTimezone: true, precision: 3, mode: "date" }),
     },
     (t) => [
       index("ix_user_events_session_id").on(t.sessionId),
       index("ix_user_events_type_created").on(t.eventType, t.createdAt),
+      uniqueIndex("ux_user_events_event_id").on(t.eventId),
     ],
   );
 }

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { type BunSQLDatabase, drizzle } from "drizzle-orm/bun-sql";
 import type { Config } from "../../config";
 import type { PushResult } from "../push";
-import { type EventStore, type NewEvent, StoreUnavailableError } from "../store";
+import { type AppendResult, type EventStore, type NewEvent, StoreUnavailableError } from "../store";
 import { pushPgSchema } from "./push";
 import { type PgUserEvents, userEventsIn } from "./schema";
 
@@ -14,7 +14,7 @@ export type PgOptions = Pick<
 
 interface Waiter {
   events: readonly NewEvent[];
-  resolve: () => void;
+  resolve: (result: AppendResult) => void;
   reject: (error: Error) => void;
 }
 
@@ -74,9 +74,9 @@ export class PgEventStore implements EventStore {
     }
   }
 
-  append(events: readonly NewEvent[]): Promise<void> {
+  append(events: readonly NewEvent[]): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new StoreUnavailableError("the store is shutting down"));
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<AppendResult>((resolve, reject) => {
       this.queue.push({ events, resolve, reject });
       this.schedule();
     });
@@ -140,37 +140,58 @@ export class PgEventStore implements EventStore {
   /**
    * INSERT ... SELECT FROM unnest(one array per column). Payloads travel as text[] and are cast
    * by the server: Bun's SQL client JSON-encodes a string bound to a jsonb parameter, which
-   * would store every payload as one JSON string instead of the object it describes.
+   * would store every payload as one JSON string instead of the object it describes. A repeated
+   * event_id is skipped, not an error (the unique index holds across statements, nodes and
+   * within this statement); RETURNING names the event_ids that were written.
    */
   private insertStatement(batch: Waiter[]) {
     const sessionIds: string[] = [];
     const eventTypes: string[] = [];
     const payloads: string[] = [];
     const createdAt: string[] = [];
+    const eventIds: (string | null)[] = [];
+    const occurredAt: string[] = [];
     for (const { events } of batch) {
       for (const event of events) {
         sessionIds.push(event.sessionId);
         eventTypes.push(event.eventType);
         payloads.push(event.payload ?? "{}");
         createdAt.push(event.createdAt.toISOString());
+        eventIds.push(event.eventId ?? null);
+        // Without a client time the event happened when it was received.
+        occurredAt.push((event.occurredAt ?? event.createdAt).toISOString());
       }
     }
     const t = this.table;
-    return sql`INSERT INTO ${t} (${sql.identifier(t.sessionId.name)}, ${sql.identifier(t.eventType.name)}, ${sql.identifier(t.payload.name)}, ${sql.identifier(t.createdAt.name)})
-      SELECT session_id, event_type, payload::jsonb, created_at
-      FROM unnest(${sql.param(sessionIds)}::varchar[], ${sql.param(eventTypes)}::varchar[], ${sql.param(payloads)}::text[], ${sql.param(createdAt)}::timestamptz[])
-        AS batch (session_id, event_type, payload, created_at)`;
+    const columns = [t.sessionId, t.eventType, t.payload, t.createdAt, t.eventId, t.occurredAt].map((column) => sql.identifier(column.name));
+    return sql`INSERT INTO ${t} (${sql.join(columns, sql`, `)})
+      SELECT session_id, event_type, payload::jsonb, created_at, event_id, occurred_at
+      FROM unnest(${sql.param(sessionIds)}::varchar[], ${sql.param(eventTypes)}::varchar[], ${sql.param(payloads)}::text[],
+        ${sql.param(createdAt)}::timestamptz[], ${sql.param(eventIds)}::varchar[], ${sql.param(occurredAt)}::timestamptz[])
+        AS batch (session_id, event_type, payload, created_at, event_id, occurred_at)
+      ON CONFLICT (${sql.identifier(t.eventId.name)}) DO NOTHING
+      RETURNING ${sql.identifier(t.eventId.name)} AS event_id`;
   }
 
   private async commit(batch: Waiter[]): Promise<void> {
+    let written: Record<string, unknown>[];
     try {
-      if (batch.length > 0) await withDeadline(this.db.execute(this.insertStatement(batch)), this.deadlineMs, "insert");
+      written = await withDeadline(this.db.execute(this.insertStatement(batch)), this.deadlineMs, "insert");
     } catch (cause) {
       const error = new StoreUnavailableError("could not commit events", { cause });
       for (const waiter of batch) waiter.reject(error);
       return;
     }
-    for (const waiter of batch) waiter.resolve();
+    // Events without an event_id are always written. Of the events sharing one, the first in
+    // queue order counts as written (the copies are the same event), every later one as a duplicate.
+    const writtenIds = new Set(written.flatMap((row) => (typeof row.event_id === "string" ? [row.event_id] : [])));
+    for (const waiter of batch) {
+      let inserted = 0;
+      for (const { eventId } of waiter.events) {
+        if (eventId == null || writtenIds.delete(eventId)) inserted++;
+      }
+      waiter.resolve({ inserted, duplicates: waiter.events.length - inserted });
+    }
   }
 }
 
