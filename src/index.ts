@@ -1,10 +1,7 @@
 import { createApp } from "./app";
 import { type Config, ConfigError, parseConfig } from "./config";
-import { describeDatabase, openStore } from "./db/open-store";
+import { describeDatabase, openDatabase } from "./db/open-store";
 import { UnsafeSchemaChangeError } from "./db/push";
-import { SqliteEventStore } from "./db/sqlite";
-import { SqliteEventPruner } from "./db/sqlite-pruner";
-import { SqliteEventReader } from "./db/sqlite-reader";
 import { createLogger } from "./logger";
 import { Metrics } from "./metrics/metrics";
 import { RetentionJob } from "./retention/job";
@@ -24,9 +21,9 @@ function loadConfig(): Config {
   }
 }
 
-async function openStoreOrExit(config: Config) {
+async function openDatabaseOrExit(config: Config) {
   try {
-    return await openStore(config);
+    return await openDatabase(config);
   } catch (error) {
     if (error instanceof UnsafeSchemaChangeError) {
       fail(`${error.message}\nBack up the database and apply the change by hand, or run the version that matches it.`);
@@ -46,11 +43,10 @@ async function loadSdk(): Promise<SdkBundle> {
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
 const sdk = await loadSdk();
-const store = await openStoreOrExit(config);
-const reader = SqliteEventReader.open(config, store);
-const pruner = SqliteEventPruner.open(config, store);
+const database = await openDatabaseOrExit(config);
+const { store, reader, pruner } = database;
 const retention = new RetentionJob({ pruner, retentionDays: config.retentionDays, intervalMs: config.retentionIntervalMinutes * 60_000, logger });
-const metrics = new Metrics({ writePath: store, databaseFile: config.databaseUrl === ":memory:" ? undefined : config.databaseUrl });
+const metrics = new Metrics({ writePath: store, databaseFile: database.databaseFile });
 
 const app = createApp({ config, store, reader, retention, metrics, logger, sdk }).listen({
   port: config.port,
@@ -63,7 +59,7 @@ const app = createApp({ config, store, reader, retention, metrics, logger, sdk }
 logger.info(
   {
     config: { ...config, databaseUrl: describeDatabase(config.databaseUrl), port: app.server?.port, adminToken: config.adminToken ? "(set)" : "(unset: read endpoints off)" },
-    schemaChanges: store.pushed.statements,
+    schemaChanges: database.pushed.statements,
   },
   `listening on http://${config.host}:${app.server?.port}`,
 );
@@ -81,8 +77,7 @@ async function shutdown(signal: string): Promise<void> {
   await retention.stop();
   await app.stop();
   await store.close();
-  await reader.close();
-  pruner.close();
+  await database.closeReadSide();
   clearTimeout(deadline);
   logger.info({ writePath: store.stats() }, "stopped cleanly");
   process.exit(0);

@@ -1,9 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { createApp } from "../src/app";
 import { parseConfig } from "../src/config";
 import { type AppendResult, type EventStore, type NewEvent, StoreUnavailableError } from "../src/db/store";
 import { EVENT_TYPES } from "../src/events/model";
-import { buildApp, postJson, sdk } from "./support/app";
+import { appWith, buildApp, postJson } from "./support/app";
 import { backends } from "./support/backends";
 import { expectEnvelope } from "./support/envelope";
 import { capturingLogger } from "./support/log-capture";
@@ -34,7 +33,7 @@ describe("a real server fault is a 500 without internals", () => {
   ] as const) {
     test(`${label}: generic envelope, no stack, message or SQL; logged with the same request id`, async () => {
       const { logger, lines } = capturingLogger("info");
-      const app = createApp({ config, store: failingStore(append as EventStore["append"]), logger, sdk });
+      const app = await appWith({ config, store: failingStore(append as EventStore["append"]), logger });
       const response = await postJson(app, "/api/events", EVENT);
       const raw = await response.clone().text();
 
@@ -55,11 +54,10 @@ describe("a real server fault is a 500 without internals", () => {
 describe("storage that cannot commit is a 503 with Retry-After", () => {
   test("append rejecting with StoreUnavailableError", async () => {
     const { logger, lines } = capturingLogger("info");
-    const app = createApp({
+    const app = await appWith({
       config,
       store: failingStore(() => Promise.reject(new StoreUnavailableError("could not commit events", { cause: new Error(SECRET) }))),
       logger,
-      sdk,
     });
     const response = await postJson(app, "/api/events", EVENT);
     const raw = await response.clone().text();

@@ -1,8 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { createApp } from "../src/app";
 import { parseConfig } from "../src/config";
 import type { EventStore } from "../src/db/store";
-import { buildApp, sdk, send, silentLogger } from "./support/app";
+import { appWith, buildApp, send, silentLogger } from "./support/app";
 import { backends } from "./support/backends";
 
 for (const backend of backends) {
@@ -35,7 +34,7 @@ for (const backend of backends) {
 describe("GET /health follows the store's ping", () => {
   test("503 when the store's ping answers false", async () => {
     const config = parseConfig({ DATABASE_URL: ":memory:" });
-    const app = createApp({ config, store: { append: async () => ({ inserted: 0, duplicates: 0 }), ping: async () => false, close: async () => {} } satisfies EventStore, logger: silentLogger, sdk });
+    const app = await appWith({ config, store: { append: async () => ({ inserted: 0, duplicates: 0 }), ping: async () => false, close: async () => {} } satisfies EventStore, logger: silentLogger });
     const response = await send(app, "/health");
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({ status: "unavailable" });

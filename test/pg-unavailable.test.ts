@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { createApp } from "../src/app";
 import { parseConfig } from "../src/config";
 import { PgEventStore } from "../src/db/pg/store";
-import { sdk, silentLogger } from "./support/app";
+import { appWith } from "./support/app";
 import { postgresBackend, type TestDatabase } from "./support/backends";
 import { TcpProxy } from "./support/tcp-proxy";
 
@@ -14,7 +13,7 @@ describe.if(postgresBackend !== undefined)("PostgreSQL down or unreachable", () 
   let db: TestDatabase;
   let proxy: TcpProxy;
   let store: PgEventStore;
-  let app: ReturnType<typeof createApp>;
+  let app: Awaited<ReturnType<typeof appWith>>;
 
   const post = (session: string) =>
     app.handle(
@@ -38,7 +37,7 @@ describe.if(postgresBackend !== undefined)("PostgreSQL down or unreachable", () 
     proxy = TcpProxy.start(target.hostname, Number(target.port));
     const config = parseConfig({ ...db.env, ...LIMITS, DATABASE_URL: proxy.rewrite(db.env.DATABASE_URL!), DATABASE_POOL_SIZE: "4" });
     store = await PgEventStore.open(config);
-    app = createApp({ config, store, logger: silentLogger, sdk });
+    app = await appWith({ config, store });
   });
   afterEach(async () => {
     proxy.setMode("forward");

@@ -1,8 +1,12 @@
 import type { Config } from "../config";
+import { PgEventPruner } from "./pg/pruner";
+import { PgEventReader } from "./pg/reader";
 import { PgEventStore } from "./pg/store";
 import type { PushResult } from "./push";
 import { SqliteEventStore } from "./sqlite";
-import type { EventStore } from "./store";
+import { SqliteEventPruner } from "./sqlite-pruner";
+import { SqliteEventReader } from "./sqlite-reader";
+import type { EventPruner, EventReader, EventStore, WritePathGauges } from "./store";
 
 export type Backend = "sqlite" | "postgres";
 
@@ -19,7 +23,48 @@ export function describeDatabase(databaseUrl: string): string {
   return url.toString();
 }
 
+/** Everything the app needs from the database DATABASE_URL names; routes never see which backend it is. */
+export interface OpenDatabase {
+  store: EventStore & WritePathGauges;
+  reader: EventReader;
+  pruner: EventPruner;
+  pushed: PushResult;
+  /** The SQLite file, for the database-size metric; absent for `:memory:` and PostgreSQL. */
+  databaseFile?: string;
+  /** Releases the read side's connections; the store is closed on its own, first. */
+  closeReadSide(): Promise<void>;
+}
+
 /** Opens the store DATABASE_URL names, pushing the schema; throws UnsafeSchemaChangeError and connection errors. */
-export async function openStore(config: Config): Promise<EventStore & { pushed: PushResult }> {
+export async function openStore(config: Config): Promise<EventStore & WritePathGauges & { pushed: PushResult }> {
   return backendFor(config.databaseUrl) === "postgres" ? PgEventStore.open(config) : SqliteEventStore.open(config);
+}
+
+/** Opens the store and the read side on it. */
+export async function openDatabase(config: Config): Promise<OpenDatabase> {
+  if (backendFor(config.databaseUrl) === "postgres") {
+    const store = await PgEventStore.open(config);
+    // The read side shares the store's pool: one set of connections per node.
+    return {
+      store,
+      reader: new PgEventReader(store.db, store.table),
+      pruner: new PgEventPruner(store.db, store.table),
+      pushed: store.pushed,
+      closeReadSide: async () => {},
+    };
+  }
+  const store = await SqliteEventStore.open(config);
+  const reader = SqliteEventReader.open(config, store);
+  const pruner = SqliteEventPruner.open(config, store);
+  return {
+    store,
+    reader,
+    pruner,
+    pushed: store.pushed,
+    databaseFile: config.databaseUrl === ":memory:" ? undefined : config.databaseUrl,
+    closeReadSide: async () => {
+      await reader.close();
+      pruner.close();
+    },
+  };
 }

@@ -1,12 +1,13 @@
-import { describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { parse as parseCsv } from "csv-parse/sync";
 import type { EventFilter, EventPosition, EventReader } from "../../src/db/store";
 import { CSV_COLUMNS } from "../../src/export/formats";
 import { EXPORT_PAGE_SIZE } from "../../src/export/routes";
 import { createApp } from "../../src/app";
 import type { ApiEvent } from "../../src/listing/model";
-import { ADMIN_TOKEN, bearer, buildApp, sdk, send, silentLogger, type TestApp } from "../support/app";
+import { ADMIN_TOKEN, bearer, buildApp, closeApps, sdk, send, silentLogger, type TestApp } from "../support/app";
 import { seedEvents } from "../support/events";
+import { backends } from "../support/backends";
 
 const T0 = Date.UTC(2024, 4, 1);
 
@@ -14,7 +15,8 @@ const T0 = Date.UTC(2024, 4, 1);
 const TRICKY_PAYLOADS: Record<string, unknown>[] = [
   { quote: 'she said "hi"', comma: "a,b", both: '","' },
   { newline: "line 1\nline 2", crlf: "a\r\nb", cr: "x\ry" },
-  { unicode: "ünïcødé ☕ 日本語 😀", separators: "\u2028\u2029", nul: "\u0000", bidi: "\u202e" },
+  // (U+0000 is refused at ingest on every backend, so no stored payload holds it.)
+  { unicode: "ünïcødé ☕ 日本語 😀", separators: "\u2028\u2029", controls: "\u0001\u001f", bidi: "\u202e" },
   { backslash: "C:\\path\\", json: '{"not":"parsed"}', empty: "", spaces: "  padded  " },
   { nested: { list: [1, "two", null, { three: 3 }], deep: { deeper: { deepest: true } } }, number: 1.5e-7, big: 9007199254740991 },
   {},
@@ -43,128 +45,134 @@ async function listAll(app: TestApp["app"]): Promise<ApiEvent[]> {
   return ((await response.json()) as { events: ApiEvent[] }).events;
 }
 
-describe("NDJSON export round-trips tricky payloads", () => {
-  test("one JSON object per line, equal to what the listing returns", async () => {
-    const { app, store } = await buildApp({ ADMIN_TOKEN });
-    await seedTricky(store);
-    const { response, text } = await exportText(app);
-    expect(response.status).toBe(200);
-    expect(response.headers.get("content-type")).toBe("application/x-ndjson; charset=utf-8");
-    expect(text.endsWith("\n")).toBe(true);
-    const lines = text.slice(0, -1).split("\n");
-    expect(lines).toHaveLength(TRICKY_PAYLOADS.length);
-    const events = lines.map((line) => JSON.parse(line) as ApiEvent);
-    expect(events).toEqual(await listAll(app));
-    expect(events.map((event) => event.payload).reverse()).toEqual(TRICKY_PAYLOADS);
-  });
-});
+for (const backend of backends) {
+  describe(backend.name, () => {
+    afterEach(closeApps);
 
-describe("CSV export round-trips tricky payloads", () => {
-  test("an RFC 4180 parser reads back every field; payload is the JSON text", async () => {
-    const { app, store } = await buildApp({ ADMIN_TOKEN });
-    await seedTricky(store);
-    const { response, text } = await exportText(app, "format=csv");
-    expect(response.status).toBe(200);
-    expect(response.headers.get("content-type")).toBe("text/csv; charset=utf-8; header=present");
-    const records = parseCsv(text, { columns: true, record_delimiter: "\r\n", relax_quotes: false }) as Record<string, string>[];
-    expect(Object.keys(records[0]!)).toEqual([...CSV_COLUMNS]);
-    const listed = await listAll(app);
-    expect(records).toEqual(
-      listed.map((event) => ({
-        id: String(event.id),
-        session_id: event.session_id,
-        event_type: event.event_type,
-        event_id: event.event_id ?? "",
-        occurred_at: event.occurred_at,
-        created_at: event.created_at,
-        payload: JSON.stringify(event.payload),
-      })),
-    );
-    expect(records.map((record) => JSON.parse(record.payload!)).reverse()).toEqual(TRICKY_PAYLOADS);
-  });
+    describe("NDJSON export round-trips tricky payloads", () => {
+      test("one JSON object per line, equal to what the listing returns", async () => {
+        const { app, store } = await buildApp(backend, { ADMIN_TOKEN });
+        await seedTricky(store);
+        const { response, text } = await exportText(app);
+        expect(response.status).toBe(200);
+        expect(response.headers.get("content-type")).toBe("application/x-ndjson; charset=utf-8");
+        expect(text.endsWith("\n")).toBe(true);
+        const lines = text.slice(0, -1).split("\n");
+        expect(lines).toHaveLength(TRICKY_PAYLOADS.length);
+        const events = lines.map((line) => JSON.parse(line) as ApiEvent);
+        expect(events).toEqual(await listAll(app));
+        expect(events.map((event) => event.payload).reverse()).toEqual(TRICKY_PAYLOADS);
+      });
+    });
 
-  test("records end in CRLF and only fields that need it are quoted", async () => {
-    const { app, store } = await buildApp({ ADMIN_TOKEN });
-    await seedEvents(store, [
-      { sessionId: "plain", eventType: "card_click", payload: {}, createdAt: T0 },
-      { sessionId: "ided", eventType: "sage_query", eventId: "0b6f5d2e-3c1a-4f7e-9a51-8d2c4b6e7f10", payload: { a: 1 }, createdAt: T0 + 1, occurredAt: T0 - 1 },
-    ]);
-    const { text } = await exportText(app, "format=csv");
-    expect(text).toBe(
-      "id,session_id,event_type,event_id,occurred_at,created_at,payload\r\n" +
-        '2,ided,sage_query,0b6f5d2e-3c1a-4f7e-9a51-8d2c4b6e7f10,2024-04-30T23:59:59.999Z,2024-05-01T00:00:00.001Z,"{""a"":1}"\r\n' +
-        "1,plain,card_click,,2024-05-01T00:00:00.000Z,2024-05-01T00:00:00.000Z,{}\r\n",
-    );
-  });
-});
+    describe("CSV export round-trips tricky payloads", () => {
+      test("an RFC 4180 parser reads back every field; payload is the JSON text", async () => {
+        const { app, store } = await buildApp(backend, { ADMIN_TOKEN });
+        await seedTricky(store);
+        const { response, text } = await exportText(app, "format=csv");
+        expect(response.status).toBe(200);
+        expect(response.headers.get("content-type")).toBe("text/csv; charset=utf-8; header=present");
+        const records = parseCsv(text, { columns: true, record_delimiter: "\r\n", relax_quotes: false }) as Record<string, string>[];
+        expect(Object.keys(records[0]!)).toEqual([...CSV_COLUMNS]);
+        const listed = await listAll(app);
+        expect(records).toEqual(
+          listed.map((event) => ({
+            id: String(event.id),
+            session_id: event.session_id,
+            event_type: event.event_type,
+            event_id: event.event_id ?? "",
+            occurred_at: event.occurred_at,
+            created_at: event.created_at,
+            payload: JSON.stringify(event.payload),
+          })),
+        );
+        expect(records.map((record) => JSON.parse(record.payload!)).reverse()).toEqual(TRICKY_PAYLOADS);
+      });
 
-describe("export is a download of every matching event", () => {
-  test("Content-Disposition names an attachment with the right extension", async () => {
-    const { app } = await buildApp({ ADMIN_TOKEN }, { now: () => Date.UTC(2024, 4, 1, 12, 30, 5) });
-    expect((await exportText(app)).response.headers.get("content-disposition")).toBe('attachment; filename="events-20240501T123005Z.ndjson"');
-    expect((await exportText(app, "format=csv")).response.headers.get("content-disposition")).toBe(
-      'attachment; filename="events-20240501T123005Z.csv"',
-    );
-  });
+      test("records end in CRLF and only fields that need it are quoted", async () => {
+        const { app, store } = await buildApp(backend, { ADMIN_TOKEN });
+        await seedEvents(store, [
+          { sessionId: "plain", eventType: "card_click", payload: {}, createdAt: T0 },
+          { sessionId: "ided", eventType: "sage_query", eventId: "0b6f5d2e-3c1a-4f7e-9a51-8d2c4b6e7f10", payload: { a: 1 }, createdAt: T0 + 1, occurredAt: T0 - 1 },
+        ]);
+        const { text } = await exportText(app, "format=csv");
+        expect(text).toBe(
+          "id,session_id,event_type,event_id,occurred_at,created_at,payload\r\n" +
+            '2,ided,sage_query,0b6f5d2e-3c1a-4f7e-9a51-8d2c4b6e7f10,2024-04-30T23:59:59.999Z,2024-05-01T00:00:00.001Z,"{""a"":1}"\r\n' +
+            "1,plain,card_click,,2024-05-01T00:00:00.000Z,2024-05-01T00:00:00.000Z,{}\r\n",
+        );
+      });
+    });
 
-  test("spans many pages: every row once, newest first, filters applied", async () => {
-    const { app, store } = await buildApp({ ADMIN_TOKEN });
-    const total = EXPORT_PAGE_SIZE * 2 + 345;
-    await seedEvents(store, Array.from({ length: total }, (_, i) => ({ eventType: i % 2 ? "card_click" : "sage_query", createdAt: T0 + Math.floor(i / 3) })));
-    const all = (await exportText(app)).text.trim().split("\n").map((line) => (JSON.parse(line) as ApiEvent).id);
-    expect(all).toEqual(Array.from({ length: total }, (_, i) => total - i));
-    const clicks = (await exportText(app, "event_type=card_click")).text.trim().split("\n");
-    expect(clicks).toHaveLength(Math.floor(total / 2));
-  });
+    describe("export is a download of every matching event", () => {
+      test("Content-Disposition names an attachment with the right extension", async () => {
+        const { app } = await buildApp(backend, { ADMIN_TOKEN }, { now: () => Date.UTC(2024, 4, 1, 12, 30, 5) });
+        expect((await exportText(app)).response.headers.get("content-disposition")).toBe('attachment; filename="events-20240501T123005Z.ndjson"');
+        expect((await exportText(app, "format=csv")).response.headers.get("content-disposition")).toBe(
+          'attachment; filename="events-20240501T123005Z.csv"',
+        );
+      });
 
-  test("an empty export is an empty body (CSV: just the header)", async () => {
-    const { app } = await buildApp({ ADMIN_TOKEN });
-    expect((await exportText(app)).text).toBe("");
-    expect((await exportText(app, "format=csv")).text).toBe("id,session_id,event_type,event_id,occurred_at,created_at,payload\r\n");
-  });
+      test("spans many pages: every row once, newest first, filters applied", async () => {
+        const { app, store } = await buildApp(backend, { ADMIN_TOKEN });
+        const total = EXPORT_PAGE_SIZE * 2 + 345;
+        await seedEvents(store, Array.from({ length: total }, (_, i) => ({ eventType: i % 2 ? "card_click" : "sage_query", createdAt: T0 + Math.floor(i / 3) })));
+        const all = (await exportText(app)).text.trim().split("\n").map((line) => (JSON.parse(line) as ApiEvent).id);
+        expect(all).toEqual(Array.from({ length: total }, (_, i) => total - i));
+        const clicks = (await exportText(app, "event_type=card_click")).text.trim().split("\n");
+        expect(clicks).toHaveLength(Math.floor(total / 2));
+      });
 
-  test("bad parameters are 422s before anything is streamed", async () => {
-    const { app } = await buildApp({ ADMIN_TOKEN });
-    for (const query of ["format=xml", "from=soon", "limit=5"]) {
-      const { response } = await exportText(app, query);
-      expect(response.status).toBe(422);
-      expect(response.headers.get("content-type")).toContain("application/json");
-    }
-  });
-});
+      test("an empty export is an empty body (CSV: just the header)", async () => {
+        const { app } = await buildApp(backend, { ADMIN_TOKEN });
+        expect((await exportText(app)).text).toBe("");
+        expect((await exportText(app, "format=csv")).text).toBe("id,session_id,event_type,event_id,occurred_at,created_at,payload\r\n");
+      });
 
-describe("export stops reading when the client disconnects", () => {
-  test("pages stop being queried soon after the client goes away", async () => {
-    const built = await buildApp({ ADMIN_TOKEN });
-    const pages = 40;
-    await seedEvents(built.store, Array.from({ length: EXPORT_PAGE_SIZE * pages }, (_, i) => ({ payload: { pad: "x".repeat(1000) }, createdAt: T0 + i })));
-    let queries = 0;
-    const countingReader: EventReader = {
-      countByBucket: (query) => built.reader.countByBucket(query),
-      listNewestFirst: (filter: EventFilter, after: EventPosition | undefined, limit: number) => {
-        queries += 1;
-        return built.reader.listNewestFirst(filter, after, limit);
-      },
-      close: () => built.reader.close(),
-    };
-    const app = createApp({ ...built, reader: countingReader, logger: silentLogger, sdk });
-    const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (request) => app.handle(request) });
-    try {
-      const abort = new AbortController();
-      const response = await fetch(`http://127.0.0.1:${server.port}/api/events/export`, { headers: bearer(), signal: abort.signal });
-      const reader = response.body!.getReader();
-      await reader.read();
-      abort.abort();
-      await reader.cancel().catch(() => {});
-      // Give the server time to notice; a server that ignored the disconnect would read all pages.
-      let previous = -1;
-      for (let i = 0; i < 50 && previous !== queries; i++) {
-        previous = queries;
-        await Bun.sleep(50);
-      }
-      expect(queries).toBeLessThan(pages / 2);
-    } finally {
-      await server.stop(true);
-    }
+      test("bad parameters are 422s before anything is streamed", async () => {
+        const { app } = await buildApp(backend, { ADMIN_TOKEN });
+        for (const query of ["format=xml", "from=soon", "limit=5"]) {
+          const { response } = await exportText(app, query);
+          expect(response.status).toBe(422);
+          expect(response.headers.get("content-type")).toContain("application/json");
+        }
+      });
+    });
+
+    describe("export stops reading when the client disconnects", () => {
+      test("pages stop being queried soon after the client goes away", async () => {
+        const built = await buildApp(backend, { ADMIN_TOKEN });
+        const pages = 40;
+        await seedEvents(built.store, Array.from({ length: EXPORT_PAGE_SIZE * pages }, (_, i) => ({ payload: { pad: "x".repeat(1000) }, createdAt: T0 + i })));
+        let queries = 0;
+        const countingReader: EventReader = {
+          countByBucket: (query) => built.reader.countByBucket(query),
+          listNewestFirst: (filter: EventFilter, after: EventPosition | undefined, limit: number) => {
+            queries += 1;
+            return built.reader.listNewestFirst(filter, after, limit);
+          },
+          close: () => built.reader.close(),
+        };
+        const app = createApp({ ...built, reader: countingReader, logger: silentLogger, sdk });
+        const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (request) => app.handle(request) });
+        try {
+          const abort = new AbortController();
+          const response = await fetch(`http://127.0.0.1:${server.port}/api/events/export`, { headers: bearer(), signal: abort.signal });
+          const reader = response.body!.getReader();
+          await reader.read();
+          abort.abort();
+          await reader.cancel().catch(() => {});
+          // Give the server time to notice; a server that ignored the disconnect would read all pages.
+          let previous = -1;
+          for (let i = 0; i < 50 && previous !== queries; i++) {
+            previous = queries;
+            await Bun.sleep(50);
+          }
+          expect(queries).toBeLessThan(pages / 2);
+        } finally {
+          await server.stop(true);
+        }
+      });
+    });
   });
-});
+}

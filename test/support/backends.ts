@@ -29,6 +29,8 @@ export interface TestDatabase {
   holdWriteLock(): Promise<{ release: () => Promise<void> }>;
   /** Makes the database itself fail any insert of this session_id, as a broken disk or a constraint would. */
   failInsertsOf(sessionId: string): Promise<void>;
+  /** Inserts a row as an earlier version stored it (no event_id, no occurred_at), with any event_type. */
+  insertOldRow(row: { sessionId: string; eventType: string; createdAt: number }): Promise<void>;
   drop(): Promise<void>;
 }
 
@@ -62,6 +64,9 @@ const sqlite: TestBackend = {
       },
       async exec(statement) {
         return open().query<Record<string, unknown>, []>(statement).all();
+      },
+      async insertOldRow({ sessionId, eventType, createdAt }) {
+        open().query("INSERT INTO user_events (session_id, event_type, payload, created_at) VALUES (?, ?, '{}', ?)").run(sessionId, eventType, createdAt);
       },
       async failInsertsOf(sessionId) {
         open().run(`CREATE TRIGGER fail_${sessionId} BEFORE INSERT ON user_events WHEN NEW.session_id = '${sessionId}' BEGIN SELECT RAISE(ABORT, 'refused'); END`);
@@ -112,6 +117,13 @@ function postgres(url: string): TestBackend {
           return Number(row!.n);
         },
         exec: (statement) => inSchema(statement),
+        async insertOldRow({ sessionId, eventType, createdAt }) {
+          await client.unsafe(`INSERT INTO ${schema}.user_events (session_id, event_type, payload, created_at) VALUES ($1, $2, '{}', to_timestamp($3 / 1000.0))`, [
+            sessionId,
+            eventType,
+            createdAt,
+          ]);
+        },
         async failInsertsOf(sessionId) {
           await inSchema(`
             CREATE FUNCTION fail_${sessionId}() RETURNS trigger LANGUAGE plpgsql AS $$

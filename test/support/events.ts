@@ -1,5 +1,4 @@
-import type { SqliteEventStore } from "../../src/db/sqlite";
-import type { NewEvent } from "../../src/db/store";
+import type { EventStore, NewEvent } from "../../src/db/store";
 import { EVENT_TYPES, type EventType } from "../../src/events/model";
 
 export interface SeedEvent {
@@ -14,7 +13,7 @@ export interface SeedEvent {
 }
 
 /** Stores events with chosen timestamps straight through the write path (ingest always stamps "now"). */
-export async function seedEvents(store: SqliteEventStore, events: readonly SeedEvent[]): Promise<void> {
+export async function seedEvents(store: EventStore, events: readonly SeedEvent[]): Promise<void> {
   const rows: NewEvent[] = events.map((event, index) => ({
     sessionId: event.sessionId ?? `session-${index % 7}`,
     eventType: event.eventType ?? EVENT_TYPES[index % EVENT_TYPES.length]!,

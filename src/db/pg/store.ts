@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { type BunSQLDatabase, drizzle } from "drizzle-orm/bun-sql";
 import type { Config } from "../../config";
 import type { PushResult } from "../push";
-import { type AppendResult, type EventStore, type NewEvent, StoreUnavailableError } from "../store";
+import { type AppendResult, type EventStore, type NewEvent, StoreUnavailableError, type WritePathGauges } from "../store";
 import { pushPgSchema } from "./push";
 import { type PgUserEvents, userEventsIn } from "./schema";
 
@@ -35,8 +35,9 @@ const MAX_ROWS_PER_INSERT = 1000;
  * unreachable or stuck gives StoreUnavailableError (503) rather than a hang, and the pool
  * reconnects by itself once the database answers again.
  */
-export class PgEventStore implements EventStore {
+export class PgEventStore implements EventStore, WritePathGauges {
   private queue: Waiter[] = [];
+  private commitListeners: ((events: number) => void)[] = [];
   private inFlight = 0;
   private scheduled = false;
   private closed = false;
@@ -101,6 +102,18 @@ export class PgEventStore implements EventStore {
       });
     }
     await this.client.close({ timeout: 5 });
+  }
+
+  /** Metrics hook: events waiting for the next group commit. */
+  queuedEvents(): number {
+    let events = 0;
+    for (const waiter of this.queue) events += waiter.events.length;
+    return events;
+  }
+
+  /** Metrics hook: `listener` is told the size of every committed batch. */
+  onCommit(listener: (events: number) => void): void {
+    this.commitListeners.push(listener);
   }
 
   private schedule(): void {
@@ -182,6 +195,8 @@ export class PgEventStore implements EventStore {
       for (const waiter of batch) waiter.reject(error);
       return;
     }
+    const committed = batch.reduce((events, waiter) => events + waiter.events.length, 0);
+    for (const listener of this.commitListeners) listener(committed);
     // Events without an event_id are always written. Of the events sharing one, the first in
     // queue order counts as written (the copies are the same event), every later one as a duplicate.
     const writtenIds = new Set(written.flatMap((row) => (typeof row.event_id === "string" ? [row.event_id] : [])));
