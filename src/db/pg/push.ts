@@ -36,6 +36,9 @@ export async function pushPgSchema(db: Database, schemaName: string, tables: rea
   const rules = statementRules(schemaName, names, owned.flatMap((table) => table.indexes.flatMap((index) => index.config.name ?? [])));
 
   return db.transaction(async (tx) => {
+    // Building an index on a large existing table (an upgrade) may take longer than requests
+    // may: the push runs without the statement timeout, and nodes booting meanwhile wait here.
+    await tx.execute(sql`SET LOCAL statement_timeout = 0`);
     await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`event-ingest schema push ${schemaName}`}, 0))`);
     await refuseUnknownColumns(tx, schemaName, owned);
 

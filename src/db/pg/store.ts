@@ -66,7 +66,7 @@ export class PgEventStore implements EventStore, WritePathGauges {
     const table = userEventsIn(options.databaseSchema);
     const deadlineMs = options.databaseConnectTimeoutMs + options.databaseStatementTimeoutMs;
     try {
-      const pushed = await withDeadline(pushPgSchema(db, options.databaseSchema, [table]), deadlineMs, "schema push");
+      const pushed = await pushPgSchema(db, options.databaseSchema, [table]);
       const inFlight = Math.max(1, Math.min(4, options.databasePoolSize));
       return new PgEventStore(client, db, table, pushed, deadlineMs, options.databaseConnectTimeoutMs, inFlight);
     } catch (error) {
