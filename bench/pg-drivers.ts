@@ -1,9 +1,9 @@
 /**
  * Which PostgreSQL driver and insert shape the write path uses, measured: Bun's built-in SQL
  * client vs postgres.js (both through Drizzle), each with a multi-row INSERT ... VALUES built by
- * Drizzle and with the INSERT ... SELECT FROM unnest(<column arrays>) the store sends. The same
- * group-commit loop as the store (up to 4 inserts in flight, 64 concurrent appenders) drives each,
- * in alternating rounds; client CPU per event matters as much as events/s on a machine whose
+ * Drizzle and with the INSERT ... SELECT FROM unnest(<column arrays>) the store sends. The store's
+ * own WriteQueue (one insert at a time, up to 1,000 events) with 64 concurrent appenders drives
+ * each, in alternating rounds; client CPU per event matters as much as events/s on a machine whose
  * cores the HTTP server needs too.
  *
  *   TEST_DATABASE_URL=postgres://... bun bench/pg-drivers.ts      (ROUNDS=3 EVENTS=40000 by default)
@@ -13,14 +13,16 @@ import { sql } from "drizzle-orm";
 import { drizzle as drizzleBun } from "drizzle-orm/bun-sql";
 import { drizzle as drizzlePostgresJs } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { pushPgSchema } from "../src/db/pg/push";
 import { userEventsIn } from "../src/db/pg/schema";
+import { WriteQueue } from "../src/db/write-queue";
 
 const url = process.env.TEST_DATABASE_URL;
 if (!url) throw new Error("set TEST_DATABASE_URL (eval \"$(bash .ci/postgres start)\" starts a throw-away server)");
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const EVENTS = Number(process.env.EVENTS ?? 40_000);
 const APPENDERS = 64;
-const IN_FLIGHT = 4;
+const POOL = 4;
 const SCHEMA = `bench_drivers_${process.pid}`;
 
 interface Row {
@@ -31,8 +33,8 @@ interface Row {
 }
 type Insert = (rows: Row[]) => Promise<unknown>;
 
-const bun = new SQL(url, { max: IN_FLIGHT });
-const postgresJs = postgres(url, { max: IN_FLIGHT, onnotice: () => {} });
+const bun = new SQL(url, { max: POOL });
+const postgresJs = postgres(url, { max: POOL, onnotice: () => {} });
 const table = userEventsIn(SCHEMA);
 
 const UNNEST = `INSERT INTO ${SCHEMA}.user_events (session_id, event_type, payload, created_at)
@@ -58,34 +60,18 @@ const candidates: [string, Insert][] = [
   ["postgres.js + Drizzle VALUES", values(drizzlePostgresJs({ client: postgresJs }))],
 ];
 
-/** The store's loop: queue, then one insert per batch, up to IN_FLIGHT at once. */
+/** The store's own write queue in front of each candidate insert. */
 async function run(insert: Insert): Promise<{ perSecond: number; cpuMicros: number; p99: number }> {
-  const queue: { row: Row; done: () => void; fail: (error: unknown) => void }[] = [];
-  let inFlight = 0;
-  const pump = () => {
-    while (inFlight < IN_FLIGHT && queue.length > 0) {
-      const batch = queue.splice(0, 1000);
-      inFlight++;
-      insert(batch.map((entry) => entry.row))
-        .then(() => batch.forEach((entry) => entry.done()), (error) => batch.forEach((entry) => entry.fail(error)))
-        .finally(() => {
-          inFlight--;
-          pump();
-        });
-    }
-  };
-  let scheduled = false;
-  const append = (row: Row) =>
-    new Promise<void>((done, fail) => {
-      queue.push({ row, done, fail });
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(() => {
-          scheduled = false;
-          pump();
-        });
-      }
-    });
+  const queue = new WriteQueue<Row>({
+    maxPending: EVENTS,
+    maxBatch: 1000,
+    commit: async (rows) => {
+      const started = performance.now();
+      await insert(rows);
+      return { durationMs: performance.now() - started, duplicates: [] };
+    },
+  });
+  const append = (row: Row) => queue.enqueue([row]);
 
   let next = 0;
   const latencies: number[] = [];
@@ -115,15 +101,12 @@ async function run(insert: Insert): Promise<{ perSecond: number; cpuMicros: numb
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 try {
-  await bun.unsafe(`CREATE SCHEMA ${SCHEMA}`);
-  await bun.unsafe(`CREATE TABLE ${SCHEMA}.user_events (
-    id bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY, session_id varchar(64) NOT NULL, event_type varchar(50) NOT NULL,
-    payload jsonb NOT NULL DEFAULT '{}', created_at timestamptz(3) NOT NULL)`);
-  await bun.unsafe(`CREATE INDEX ON ${SCHEMA}.user_events (session_id); CREATE INDEX ON ${SCHEMA}.user_events (event_type, created_at)`);
+  // The service's own table and indexes, in a schema of this run's own.
+  await pushPgSchema(drizzleBun({ client: bun }), SCHEMA, [table]);
 
   // Connect both pools before measuring; postgres.js also learns the array types it serialises
   // (a query with arrays sent before that fails with "malformed array literal").
-  await Promise.all(Array.from({ length: IN_FLIGHT }, () => Promise.all([bun`SELECT 1`, postgresJs`SELECT 1`])));
+  await Promise.all(Array.from({ length: POOL }, () => Promise.all([bun`SELECT 1`, postgresJs`SELECT 1`])));
 
   const results = new Map(candidates.map(([name]) => [name, [] as Awaited<ReturnType<typeof run>>[]]));
   for (let round = 1; round <= ROUNDS; round++) {
@@ -136,7 +119,7 @@ try {
       console.error(`round ${round} ${name}: ${Math.round(result.perSecond)} events/s, ${result.cpuMicros.toFixed(1)} µs CPU/event`);
     }
   }
-  console.log(`${ROUNDS} rounds × ${EVENTS} events, ${APPENDERS} appenders, ${IN_FLIGHT} inserts in flight, medians:\n`);
+  console.log(`${ROUNDS} rounds × ${EVENTS} events, ${APPENDERS} appenders, the store's write queue, medians:\n`);
   console.log("| driver + insert | events/s | client CPU µs/event | p99 append ms |");
   console.log("|---|---|---|---|");
   for (const [name, runs] of results) {

@@ -7,6 +7,10 @@ import { SqliteEventStore } from "./sqlite";
 import { SqliteEventPruner } from "./sqlite-pruner";
 import { SqliteEventReader } from "./sqlite-reader";
 import type { EventPruner, EventReader, EventStore, WritePathGauges } from "./store";
+import type { WriteStats } from "./write-queue";
+
+/** A store with its write-path figures: queue depth and commit sizes for metrics, totals for the shutdown log. */
+export type MeasuredStore = EventStore & WritePathGauges & { stats(): WriteStats };
 
 export type Backend = "sqlite" | "postgres";
 
@@ -25,7 +29,7 @@ export function describeDatabase(databaseUrl: string): string {
 
 /** Everything the app needs from the database DATABASE_URL names; routes never see which backend it is. */
 export interface OpenDatabase {
-  store: EventStore & WritePathGauges;
+  store: MeasuredStore;
   reader: EventReader;
   pruner: EventPruner;
   pushed: PushResult;
@@ -36,7 +40,7 @@ export interface OpenDatabase {
 }
 
 /** Opens the store DATABASE_URL names, pushing the schema; throws UnsafeSchemaChangeError and connection errors. */
-export async function openStore(config: Config): Promise<EventStore & WritePathGauges & { pushed: PushResult }> {
+export async function openStore(config: Config): Promise<MeasuredStore & { pushed: PushResult }> {
   return backendFor(config.databaseUrl) === "postgres" ? PgEventStore.open(config) : SqliteEventStore.open(config);
 }
 

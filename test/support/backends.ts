@@ -29,6 +29,8 @@ export interface TestDatabase {
   holdWriteLock(): Promise<{ release: () => Promise<void> }>;
   /** Makes the database itself fail any insert of this session_id, as a broken disk or a constraint would. */
   failInsertsOf(sessionId: string): Promise<void>;
+  /** Makes the database refuse every insert, as a full disk would, until `repair()`. */
+  failAllInserts(): Promise<{ repair: () => Promise<void> }>;
   /** Inserts a row as an earlier version stored it (no event_id, no occurred_at), with any event_type. */
   insertOldRow(row: { sessionId: string; eventType: string; createdAt: number }): Promise<void>;
   drop(): Promise<void>;
@@ -48,8 +50,15 @@ const sqlite: TestBackend = {
     const dir = tempDir("event-ingest-db-");
     const path = join(dir.path, "events.db");
     let reader: Database | undefined;
-    // Opened on first use: the store under test creates the file and its WAL mode.
-    const open = () => (reader ??= new Database(path, { strict: true }));
+    // Opened on first use: the store under test creates the file and its WAL mode. It waits for
+    // locks as the store does, e.g. while the store checkpoints on close.
+    const open = () => {
+      if (!reader) {
+        reader = new Database(path, { strict: true });
+        reader.run("PRAGMA busy_timeout = 5000");
+      }
+      return reader;
+    };
     return {
       backend: "sqlite",
       env: { DATABASE_URL: path },
@@ -70,6 +79,10 @@ const sqlite: TestBackend = {
       },
       async failInsertsOf(sessionId) {
         open().run(`CREATE TRIGGER fail_${sessionId} BEFORE INSERT ON user_events WHEN NEW.session_id = '${sessionId}' BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+      },
+      async failAllInserts() {
+        open().run("CREATE TRIGGER disk_full BEFORE INSERT ON user_events BEGIN SELECT RAISE(FAIL, 'database or disk is full (simulated)'); END");
+        return { repair: async () => void open().run("DROP TRIGGER disk_full") };
       },
       async holdWriteLock() {
         const blocker = new Database(path);
@@ -129,6 +142,12 @@ function postgres(url: string): TestBackend {
             CREATE FUNCTION fail_${sessionId}() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN IF NEW.session_id = '${sessionId}' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$;
             CREATE TRIGGER fail_${sessionId} BEFORE INSERT ON user_events FOR EACH ROW EXECUTE FUNCTION fail_${sessionId}();`);
+        },
+        async failAllInserts() {
+          await inSchema(`
+            CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full (simulated)'; END $$;
+            CREATE TRIGGER disk_full BEFORE INSERT ON user_events FOR EACH ROW EXECUTE FUNCTION disk_full();`);
+          return { repair: async () => void (await inSchema("DROP TRIGGER disk_full ON user_events")) };
         },
         async holdWriteLock() {
           const connection = await client.reserve();

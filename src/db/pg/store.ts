@@ -4,44 +4,34 @@ import { type BunSQLDatabase, drizzle } from "drizzle-orm/bun-sql";
 import type { Config } from "../../config";
 import type { PushResult } from "../push";
 import { type AppendResult, type EventStore, type NewEvent, StoreUnavailableError, type WritePathGauges } from "../store";
+import { type CommitResult, WriteQueue, type WriteStats } from "../write-queue";
 import { pushPgSchema } from "./push";
 import { type PgUserEvents, userEventsIn } from "./schema";
 
 export type PgOptions = Pick<
   Config,
-  "databaseUrl" | "databasePoolSize" | "databaseSchema" | "databaseConnectTimeoutMs" | "databaseStatementTimeoutMs"
+  "databaseUrl" | "databasePoolSize" | "databaseSchema" | "databaseConnectTimeoutMs" | "databaseStatementTimeoutMs" | "maxPendingEvents"
 >;
 
-interface Waiter {
-  events: readonly NewEvent[];
-  resolve: (result: AppendResult) => void;
-  reject: (error: Error) => void;
-}
-
 // Larger batches gain little once the commit cost is shared, and keep each statement short.
-const MAX_ROWS_PER_INSERT = 1000;
+const MAX_EVENTS_PER_COMMIT = 1000;
 
 /**
- * Event store on PostgreSQL. Appends are group-committed as on SQLite: events queued while
- * earlier inserts run are written together in one multi-row INSERT (one statement, so one
- * transaction), and every caller is answered only after the statement holding its events has
- * committed. The rows travel as one array per column through `unnest`: the statement text is
- * the same for every batch size (prepared once per connection), and it costs the client about
- * a quarter of the CPU of a VALUES list with four parameters per row (bench/pg-drivers.ts).
- * A few inserts may run at once on separate pooled connections, so the server's own group
- * commit overlaps their WAL flushes.
+ * Event store on PostgreSQL, group-committed through the same bounded WriteQueue as SQLite:
+ * events queued while the previous insert ran are written together in one multi-row INSERT (one
+ * statement, so one transaction); every caller is answered only after the statement holding its
+ * events has committed, and refused at once (503) when MAX_PENDING_EVENTS are waiting. The rows
+ * travel as one array per column through `unnest`: the statement text is the same for every
+ * batch size (prepared once per connection), and it costs the client about a quarter of the CPU
+ * of a VALUES list with a parameter per value (bench/pg-drivers.ts).
  *
  * Every database call has a deadline (connect + statement timeout): a database that is down,
  * unreachable or stuck gives StoreUnavailableError (503) rather than a hang, and the pool
  * reconnects by itself once the database answers again.
  */
 export class PgEventStore implements EventStore, WritePathGauges {
-  private queue: Waiter[] = [];
-  private commitListeners: ((events: number) => void)[] = [];
-  private inFlight = 0;
-  private scheduled = false;
-  private closed = false;
-  private drained: (() => void) | undefined;
+  private readonly queue: WriteQueue<NewEvent>;
+  private readonly commitListeners: ((events: number, durationMs: number) => void)[] = [];
 
   private constructor(
     readonly client: SQL,
@@ -50,8 +40,17 @@ export class PgEventStore implements EventStore, WritePathGauges {
     readonly pushed: PushResult,
     private readonly deadlineMs: number,
     private readonly pingDeadlineMs: number,
-    private readonly maxInFlight: number,
-  ) {}
+    maxPendingEvents: number,
+  ) {
+    this.queue = new WriteQueue({
+      maxPending: maxPendingEvents,
+      maxBatch: MAX_EVENTS_PER_COMMIT,
+      commit: (rows) => this.commit(rows),
+      onCommit: (events, durationMs) => {
+        for (const listener of this.commitListeners) listener(events, durationMs);
+      },
+    });
+  }
 
   /** Connects, then pushes the schema (serialised across nodes by an advisory lock). */
   static async open(options: PgOptions): Promise<PgEventStore> {
@@ -64,11 +63,10 @@ export class PgEventStore implements EventStore, WritePathGauges {
     });
     const db = drizzle({ client });
     const table = userEventsIn(options.databaseSchema);
-    const deadlineMs = options.databaseConnectTimeoutMs + options.databaseStatementTimeoutMs;
     try {
       const pushed = await pushPgSchema(db, options.databaseSchema, [table]);
-      const inFlight = Math.max(1, Math.min(4, options.databasePoolSize));
-      return new PgEventStore(client, db, table, pushed, deadlineMs, options.databaseConnectTimeoutMs, inFlight);
+      const deadlineMs = options.databaseConnectTimeoutMs + options.databaseStatementTimeoutMs;
+      return new PgEventStore(client, db, table, pushed, deadlineMs, options.databaseConnectTimeoutMs, options.maxPendingEvents);
     } catch (error) {
       await client.close({ timeout: 0 });
       throw error;
@@ -76,11 +74,7 @@ export class PgEventStore implements EventStore, WritePathGauges {
   }
 
   append(events: readonly NewEvent[]): Promise<AppendResult> {
-    if (this.closed) return Promise.reject(new StoreUnavailableError("the store is shutting down"));
-    return new Promise<AppendResult>((resolve, reject) => {
-      this.queue.push({ events, resolve, reject });
-      this.schedule();
-    });
+    return this.queue.enqueue(events);
   }
 
   /** A trivial query, given up after the connect timeout: health checks must answer fast. */
@@ -93,61 +87,37 @@ export class PgEventStore implements EventStore, WritePathGauges {
     }
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    if (this.inFlight > 0 || this.queue.length > 0) {
-      await new Promise<void>((done) => {
-        this.drained = done;
-        this.pump();
-      });
-    }
-    await this.client.close({ timeout: 5 });
-  }
-
-  /** Metrics hook: events waiting for the next group commit. */
+  /** Metrics hook: events accepted and not yet committed. */
   queuedEvents(): number {
-    let events = 0;
-    for (const waiter of this.queue) events += waiter.events.length;
-    return events;
+    return this.queue.depth;
   }
 
-  /** Metrics hook: `listener` is told the size of every committed batch. */
-  onCommit(listener: (events: number) => void): void {
+  /** Metrics hook: `listener` is told the size and duration of every commit. */
+  onCommit(listener: (events: number, durationMs: number) => void): void {
     this.commitListeners.push(listener);
   }
 
-  private schedule(): void {
-    if (this.scheduled || this.inFlight >= this.maxInFlight) return;
-    this.scheduled = true;
-    // Waiting one macrotask lets every request parsed in this event-loop turn join the batch.
-    setImmediate(() => {
-      this.scheduled = false;
-      this.pump();
+  stats(): WriteStats {
+    return this.queue.stats();
+  }
+
+  /** Refuses new appends, commits everything already accepted, then closes the pool. */
+  async close(): Promise<void> {
+    await this.queue.close();
+    await this.client.close({ timeout: 5 });
+  }
+
+  private async commit(rows: NewEvent[]): Promise<CommitResult> {
+    const started = performance.now();
+    const written = await withDeadline(this.db.execute(this.insertStatement(rows)), this.deadlineMs, "insert");
+    // Events without an event_id are always written. Of the events sharing one, the first in
+    // queue order counts as written (the copies are the same event), every later one as a duplicate.
+    const writtenIds = new Set(written.flatMap((row) => (typeof row.event_id === "string" ? [row.event_id] : [])));
+    const duplicates: number[] = [];
+    rows.forEach((row, index) => {
+      if (row.eventId != null && !writtenIds.delete(row.eventId)) duplicates.push(index);
     });
-  }
-
-  private pump(): void {
-    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
-      this.inFlight++;
-      void this.commit(this.takeBatch()).finally(() => {
-        this.inFlight--;
-        this.pump();
-        if (this.inFlight === 0 && this.queue.length === 0) this.drained?.();
-      });
-    }
-  }
-
-  /** Whole requests, oldest first, up to the row limit (a request's events always commit together). */
-  private takeBatch(): Waiter[] {
-    let rows = 0;
-    let count = 0;
-    while (count < this.queue.length) {
-      const next = this.queue[count]!.events.length;
-      if (count > 0 && rows + next > MAX_ROWS_PER_INSERT) break;
-      rows += next;
-      count++;
-    }
-    return this.queue.splice(0, count);
+    return { durationMs: performance.now() - started, duplicates };
   }
 
   /**
@@ -157,23 +127,21 @@ export class PgEventStore implements EventStore, WritePathGauges {
    * event_id is skipped, not an error (the unique index holds across statements, nodes and
    * within this statement); RETURNING names the event_ids that were written.
    */
-  private insertStatement(batch: Waiter[]) {
+  private insertStatement(rows: readonly NewEvent[]) {
     const sessionIds: string[] = [];
     const eventTypes: string[] = [];
     const payloads: string[] = [];
     const createdAt: string[] = [];
     const eventIds: (string | null)[] = [];
     const occurredAt: string[] = [];
-    for (const { events } of batch) {
-      for (const event of events) {
-        sessionIds.push(event.sessionId);
-        eventTypes.push(event.eventType);
-        payloads.push(event.payload ?? "{}");
-        createdAt.push(event.createdAt.toISOString());
-        eventIds.push(event.eventId ?? null);
-        // Without a client time the event happened when it was received.
-        occurredAt.push((event.occurredAt ?? event.createdAt).toISOString());
-      }
+    for (const event of rows) {
+      sessionIds.push(event.sessionId);
+      eventTypes.push(event.eventType);
+      payloads.push(event.payload ?? "{}");
+      createdAt.push(event.createdAt.toISOString());
+      eventIds.push(event.eventId ?? null);
+      // Without a client time the event happened when it was received.
+      occurredAt.push((event.occurredAt ?? event.createdAt).toISOString());
     }
     const t = this.table;
     const columns = [t.sessionId, t.eventType, t.payload, t.createdAt, t.eventId, t.occurredAt].map((column) => sql.identifier(column.name));
@@ -184,29 +152,6 @@ export class PgEventStore implements EventStore, WritePathGauges {
         AS batch (session_id, event_type, payload, created_at, event_id, occurred_at)
       ON CONFLICT (${sql.identifier(t.eventId.name)}) DO NOTHING
       RETURNING ${sql.identifier(t.eventId.name)} AS event_id`;
-  }
-
-  private async commit(batch: Waiter[]): Promise<void> {
-    let written: Record<string, unknown>[];
-    try {
-      written = await withDeadline(this.db.execute(this.insertStatement(batch)), this.deadlineMs, "insert");
-    } catch (cause) {
-      const error = new StoreUnavailableError("could not commit events", { cause });
-      for (const waiter of batch) waiter.reject(error);
-      return;
-    }
-    const committed = batch.reduce((events, waiter) => events + waiter.events.length, 0);
-    for (const listener of this.commitListeners) listener(committed);
-    // Events without an event_id are always written. Of the events sharing one, the first in
-    // queue order counts as written (the copies are the same event), every later one as a duplicate.
-    const writtenIds = new Set(written.flatMap((row) => (typeof row.event_id === "string" ? [row.event_id] : [])));
-    for (const waiter of batch) {
-      let inserted = 0;
-      for (const { eventId } of waiter.events) {
-        if (eventId == null || writtenIds.delete(eventId)) inserted++;
-      }
-      waiter.resolve({ inserted, duplicates: waiter.events.length - inserted });
-    }
   }
 }
 
