@@ -4,6 +4,8 @@
  * A: bare Bun.serve (bench/ceiling.ts): parses JSON, answers 202, no database.
  * B: the real service (`bun run start`) on a temp database: empty, and a copy of one holding
  *    1,000,000 events; with the default synchronous=NORMAL and with FULL.
+ * C: the service on PostgreSQL (bench/postgres.ts), one node and two nodes behind nginx
+ *    (deploy/nginx.conf), each on an empty schema; skipped when PostgreSQL or nginx is missing.
  * Rounds run A B A B with the same load: wrk at 64 connections until saturation, then a fixed
  * 200 requests/s (bench/fixed-rate.ts). Storage ceiling: bulk inserts of the same rows into a
  * copy of the same database (bench/storage.ts). Every figure that has a target is a median over
@@ -15,6 +17,8 @@ import type { Subprocess } from "bun";
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { startNginx } from "../test/support/nginx";
+import { type BenchPostgres, benchPostgres } from "./postgres";
 
 const ROOT = join(import.meta.dir, "..");
 const ROUNDS = 2;
@@ -280,6 +284,31 @@ async function measureService(database: string, synchronous: string): Promise<Me
   return { ...measured, rowsCheck: { rows, accepted, unanswered, ok: rows >= accepted && rows <= accepted + unanswered }, stats: writeStats(server.output()) };
 }
 
+/** The service on PostgreSQL: `nodes` nodes on one fresh schema, behind nginx when more than one. RSS and CPU are the first node's. */
+async function measurePostgres(postgres: BenchPostgres, nodes: number): Promise<Measurement> {
+  const database = await postgres.freshDatabase();
+  const servers: Running[] = [];
+  for (let i = 0; i < nodes; i++) servers.push(await start(["bun", "run", "start"], database.env, "listening on"));
+  const nginx = nodes > 1 ? await startNginx(servers.map((server) => Number(new URL(server.url).port))) : undefined;
+  const result = await load({ ...servers[0]!, url: nginx?.url ?? servers[0]!.url });
+  await nginx?.stop();
+  for (const server of servers) await stop(server);
+  const rows = await database.count();
+  await database.drop();
+  const accepted = result.warmup.accepted + result.saturation.accepted + result.fixed.accepted;
+  const unanswered = result.warmup.sent - result.warmup.answered + result.saturation.sent - result.saturation.answered;
+  const perNode = servers.map((server) => writeStats(server.output())).filter((stats): stats is WriteStats => stats !== undefined);
+  const stats = perNode.length === 0 ? undefined : perNode.reduce((sum, node) => ({
+    commits: sum.commits + node.commits,
+    committedEvents: sum.committedEvents + node.committedEvents,
+    batchSizes: Object.fromEntries(
+      [...new Set([...Object.keys(sum.batchSizes), ...Object.keys(node.batchSizes)])].map((bucket) => [bucket, (sum.batchSizes[bucket] ?? 0) + (node.batchSizes[bucket] ?? 0)]),
+    ),
+  }));
+  const { warmup: _, ...measured } = result;
+  return { ...measured, rowsCheck: { rows, accepted, unanswered, ok: rows >= accepted && rows <= accepted + unanswered }, stats };
+}
+
 function removeDatabase(path: string): void {
   for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
 }
@@ -315,7 +344,8 @@ function versions(): string {
   const sqlite = new Database(":memory:");
   const sqliteVersion = sqlite.query<{ v: string }, []>("SELECT sqlite_version() AS v").get()!.v;
   sqlite.close();
-  return `Bun ${Bun.version}, Elysia ${pkg("elysia")}, drizzle-orm ${pkg("drizzle-orm")}, SQLite ${sqliteVersion}, ${wrkVersion}`;
+  const postgresVersion = typeof postgres === "string" ? "" : `, ${postgres.version}`;
+  return `Bun ${Bun.version}, Elysia ${pkg("elysia")}, drizzle-orm ${pkg("drizzle-orm")}, SQLite ${sqliteVersion}${postgresVersion}, ${wrkVersion}`;
 }
 
 // ---------------------------------------------------------------- run
@@ -335,6 +365,14 @@ const scenarios: Scenario[] = [
   { name: "1M", server: "service", database: "1M events", synchronous: "NORMAL", run: () => measureService(copyDatabase(prefilled, "service.db"), "NORMAL") },
   { name: "1M-full", server: "service", database: "1M events", synchronous: "FULL", run: () => measureService(copyDatabase(prefilled, "service.db"), "FULL") },
 ];
+const postgres = await benchPostgres();
+if (typeof postgres === "string") log(`no PostgreSQL rows: ${postgres}`);
+else {
+  scenarios.push(
+    { name: "pg", server: "service on PostgreSQL", database: "empty", synchronous: "commit on", run: () => measurePostgres(postgres, 1) },
+    { name: "pg-2", server: "2 nodes on PostgreSQL behind nginx", database: "empty", synchronous: "commit on", run: () => measurePostgres(postgres, 2) },
+  );
+}
 const results = new Map<string, Measurement[]>(scenarios.map((scenario) => [scenario.name, []]));
 const storage = { empty: [] as number[], "1M": [] as number[], "1M-full": [] as number[] };
 
@@ -351,6 +389,7 @@ for (let round = 1; round <= ROUNDS; round++) {
 log(`overload: ${OVERLOAD_CONNECTIONS} connections, MAX_PENDING_EVENTS=${OVERLOAD_QUEUE}, 1M events`);
 const overload = await measureOverload(copyDatabase(prefilled, "overload.db"));
 rmSync(work, { recursive: true, force: true });
+if (typeof postgres !== "string") await postgres.stop();
 
 // Ratios are taken within each round (same minutes, same machine load), then the median of those.
 const ceilingRuns = results.get("ceiling")!.map((m) => rps(m.saturation));
@@ -432,6 +471,7 @@ for (const row of summary) {
 }
 
 const empty = summary.find((r) => r.scenario.name === "empty")!;
+const sqliteRows = summary.filter((r) => r.scenario.database !== "none" && !r.scenario.name.startsWith("pg"));
 const million = summary.find((r) => r.scenario.name === "1M")!;
 const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
 // Flat memory: the least-squares slope of RSS over the settled samples (the first second is the
@@ -452,7 +492,7 @@ lines.push(
   `- p99 at ${CONNECTIONS} connections ≤ 5 ms: empty ${ms(empty.p99)}, 1M ${ms(million.p99)}: ${verdict(empty.p99 <= 5 && million.p99 <= 5)}`,
   `- p99.9 at ${FIXED_RATE} req/s ≤ 2 ms: empty ${ms(empty.fixedP999)}, 1M ${ms(million.fixedP999)}: ${verdict(empty.fixedP999 <= 2 && million.fixedP999 <= 2)}`,
   `- 1M-event database ≥ 60 % of storage ceiling: ${pct(million.ofStorage)}: ${verdict(million.ofStorage >= 0.6)}`,
-  `- peak RSS ≤ 100 MB: ${Math.max(...summary.filter((r) => r.scenario.database !== "none").map((r) => r.rssMb)).toFixed(0)} MB: ${verdict(summary.every((r) => r.scenario.database === "none" || r.rssMb <= 100))}`,
+  `- peak RSS ≤ 100 MB (SQLite): ${Math.max(...sqliteRows.map((r) => r.rssMb)).toFixed(0)} MB: ${verdict(sqliteRows.every((r) => r.rssMb <= 100))}`,
   `- rows == 202s: ${verdict(summary.every((r) => r.rowsOk) && overload.rowsOk)}`,
   `- 3× overload, memory flat and the excess refused fast: RSS ${overloadRss.first.toFixed(0)} → ${overloadRss.last.toFixed(0)} MB (max ${overloadRss.max.toFixed(0)}, trend ${overloadRss.mbPerSecond.toFixed(2)} MB/s), ${int(overload.result.unavailable)} 503s, p99 ${ms(overload.result.p99 / 1000)} ms, ${overload.result.errors.timeout} timeouts: ${verdict(Math.abs(overloadRss.mbPerSecond) < 1 && overload.result.errors.timeout === 0 && overload.result.unavailable > 0)}`,
 );

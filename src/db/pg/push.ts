@@ -1,7 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { BunSQLQueryResultHKT } from "drizzle-orm/bun-sql/session";
 import { getTableConfig, type PgDatabase, type PgTable, pgSchema } from "drizzle-orm/pg-core";
-import { pushSchema } from "drizzle-kit/api";
 import { type PushResult, UnsafeSchemaChangeError, withStdoutMuted } from "../push";
 
 // The pool or a transaction: push only runs queries through `execute`.
@@ -43,6 +42,9 @@ export async function pushPgSchema(db: Database, schemaName: string, tables: rea
     await refuseUnknownColumns(tx, schemaName, owned);
 
     const introspect = { execute: async (query: unknown) => ({ rows: await tx.execute(query as never) }) };
+    // Loaded here, not at the top: drizzle-kit is ~40 MB of code that only a PostgreSQL push
+    // needs, and a SQLite node imports this module without ever calling it.
+    const { pushSchema } = await import("drizzle-kit/api");
     const plan = await withoutTerminal(() => pushSchema(imports, introspect as never, [schemaName], names));
     const statements = plan.statementsToExecute.map((statement) => statement.trim()).filter(rules.ours);
     const unsafe = statements.find((statement) => !rules.additive(statement));
