@@ -175,6 +175,18 @@ describe("a change that would drop or rewrite data is refused, and nothing is to
     expect(db.inTransaction).toBe(false);
   });
 
+  test("an unknown column beside a column the schema adds (drizzle-kit's rename question): refused, never prompted", async () => {
+    db.run(
+      "CREATE TABLE `user_events` (`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL, `session_id` text(64) NOT NULL, `event_type` text(50) NOT NULL, `payload` text DEFAULT '{}' NOT NULL, `created_at` integer NOT NULL, `event_id` text(36), `referrer` text)",
+    );
+    const before = dump(db);
+
+    const error = await pushSchema(db, schema).catch((caught: unknown) => caught);
+    expectRefused(error, /DROP COLUMN `referrer`/);
+    expect(dump(db)).toBe(before);
+    expect(db.inTransaction).toBe(false);
+  });
+
   test("a column whose type differs (a table rebuild): refused, naming a rebuild statement", async () => {
     db.run("CREATE TABLE `user_events` (`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL, `session_id` integer NOT NULL, `event_type` text(50) NOT NULL, `payload` text DEFAULT '{}' NOT NULL, `created_at` integer NOT NULL)");
     insertEvents(db, 3);

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { BunSQLQueryResultHKT } from "drizzle-orm/bun-sql/session";
 import { getTableConfig, type PgDatabase, type PgTable, pgSchema } from "drizzle-orm/pg-core";
-import { type PushResult, UnsafeSchemaChangeError, withStdoutMuted } from "../push";
+import { type PushResult, UnsafeSchemaChangeError, withoutTerminal } from "../push";
 
 // The pool or a transaction: push only runs queries through `execute`.
 type Database = PgDatabase<BunSQLQueryResultHKT, any, any>;
@@ -85,22 +85,5 @@ async function refuseUnknownColumns(db: Database, schemaName: string, tables: Re
       const name = schemaName === "public" ? `"${table.name}"` : `"${schemaName}"."${table.name}"`;
       throw new UnsafeSchemaChangeError(`ALTER TABLE ${name} DROP COLUMN "${extra.column_name}";`);
     }
-  }
-}
-
-// drizzle-kit prompts when it sees a terminal (and waits for an answer that never comes in a
-// service); with isTTY false it throws instead. Its spinner output is muted as on SQLite.
-async function withoutTerminal<T>(task: () => Promise<T>): Promise<T> {
-  const streams = [process.stdin, process.stdout];
-  const saved = streams.map((stream) => Object.getOwnPropertyDescriptor(stream, "isTTY"));
-  for (const stream of streams) Object.defineProperty(stream, "isTTY", { value: false, configurable: true, writable: true });
-  try {
-    return await withStdoutMuted(task);
-  } finally {
-    streams.forEach((stream, i) => {
-      const descriptor = saved[i];
-      if (descriptor) Object.defineProperty(stream, "isTTY", descriptor);
-      else delete (stream as { isTTY?: boolean }).isTTY;
-    });
   }
 }
