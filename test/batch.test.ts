@@ -92,7 +92,7 @@ for (const backend of backends) {
               details: [
                 {
                   path: "/batch/6/timestamp",
-                  message: "must be an ISO-8601 date-time with a time zone (e.g. 2024-05-01T12:34:56.789Z) or whole epoch milliseconds",
+                  message: "must be an ISO-8601 date-time with a time zone (e.g. 2024-05-01T12:34:56.789Z) or whole epoch milliseconds, in years 1 to 9999",
                 },
               ],
             },

@@ -17,7 +17,8 @@ describe("parseClientTime reads ISO-8601 date-times with a zone and epoch millis
     ["2024-02-29T00:00:00Z", Date.parse("2024-02-29T00:00:00Z")],
     [1714566896789, 1714566896789],
     [0, 0],
-    [8.64e15, 8.64e15],
+    [Date.parse("9999-12-31T23:59:59.999Z"), Date.parse("9999-12-31T23:59:59.999Z")],
+    ["0001-01-01T00:00:00Z", Date.parse("0001-01-01T00:00:00Z")],
     // Not a real point in time, or ambiguous:
     ["2023-02-29T00:00:00Z", undefined],
     ["2024-13-01T00:00:00Z", undefined],
@@ -30,7 +31,11 @@ describe("parseClientTime reads ISO-8601 date-times with a zone and epoch millis
     ["yesterday", undefined],
     ["", undefined],
     [1714566896789.5, undefined],
-    [8.64e15 + 1, undefined],
+    // Outside years 1 to 9999: a Date holds them, but not every backend can store them.
+    [Date.parse("9999-12-31T23:59:59.999Z") + 1, undefined],
+    [8.64e15, undefined],
+    [-8.64e15, undefined],
+    ["0000-12-31T23:59:59Z", undefined],
     [Number.NaN, undefined],
   ];
   for (const [input, expected] of cases) {

@@ -107,7 +107,70 @@ for (const backend of backends) {
       });
     });
 
+    describe("an unpaired UTF-16 surrogate is a 422, never stored altered", () => {
+      // jsonb refuses it and a text column would store U+FFFD instead: one contract refuses it.
+      const MESSAGE = "must be valid Unicode text (it holds an unpaired surrogate)";
+      test("in session_id", async () => {
+        const body = await expectRejected(postJson(ctx.app, "/api/events", { ...VALID, session_id: "a\ud800" }), 422, "validation_failed");
+        expect(body.details).toEqual([{ path: "/session_id", message: MESSAGE }]);
+      });
+
+      test("in payload values and names; a proper pair (an emoji) is fine", async () => {
+        const payload = { ok: "\u{1F600}", lone: "x\udc00", ["k\ud800"]: 1 };
+        const body = await expectRejected(postJson(ctx.app, "/api/events", { ...VALID, payload }), 422, "validation_failed");
+        expect(body.details).toEqual([
+          { path: "/payload/k\ud800", message: `its name ${MESSAGE}` },
+          { path: "/payload/lone", message: MESSAGE },
+        ]);
+      });
+    });
+
+    describe("a payload nested deeper than 64 levels is a 422, however deep", () => {
+      const nested = (depth: number): unknown => {
+        let value: unknown = 1;
+        for (let i = 0; i < depth; i++) value = [value];
+        return value;
+      };
+
+      test("64 levels (the payload and 63 arrays) are stored; 65 are refused, naming where", async () => {
+        expect((await postJson(ctx.app, "/api/events", { ...VALID, payload: { a: nested(63) } })).status).toBe(202);
+        const body = await expectEnvelope(await postJson(ctx.app, "/api/events", { ...VALID, payload: { a: nested(64) } }), 422, "validation_failed");
+        expect(body.details).toEqual([{ path: `/payload/a${"/0".repeat(63)}`, message: "nests deeper than 64 levels" }]);
+        expect(await ctx.db.count()).toBe(1);
+      });
+
+      test("100,000 levels (far past JSON.stringify's stack) are a 422, not a 500", async () => {
+        const text = `{"session_id":"deep","event_type":"${EVENT_TYPES[0]}","payload":{"a":${"[".repeat(100_000)}${"]".repeat(100_000)}}}`;
+        const body = await expectRejected(postJson(ctx.app, "/api/events", text), 422, "validation_failed");
+        expect(body.details[0]!.message).toBe("nests deeper than 64 levels");
+      });
+
+      test("in a batch, only the deep event is rejected", async () => {
+        const deep = `{"session_id":"deep","event_type":"${EVENT_TYPES[0]}","payload":{"a":${"[".repeat(100_000)}${"]".repeat(100_000)}}}`;
+        const response = await postJson(ctx.app, "/api/events/batch", `{"batch":[${JSON.stringify(VALID)},${deep}]}`);
+        expect(response.status).toBe(202);
+        const body = (await response.json()) as { accepted: number; rejected: { index: number }[] };
+        expect(body.accepted).toBe(1);
+        expect(body.rejected.map((rejection) => rejection.index)).toEqual([1]);
+        expect(await ctx.db.count()).toBe(1);
+      });
+    });
+
+    describe("client times outside years 1 to 9999 are a 422, not a failed commit", () => {
+      for (const timestamp of ["0000-12-31T23:59:59Z", -8.64e15, 8.64e15]) {
+        test(`timestamp ${JSON.stringify(timestamp)}`, async () => {
+          const body = await expectRejected(postJson(ctx.app, "/api/events", { ...VALID, timestamp }), 422, "validation_failed");
+          expect(body.details.map((detail) => detail.path)).toEqual(["/timestamp"]);
+        });
+      }
+    });
+
     describe("unknown top-level fields are a 422", () => {
+      test("__proto__, which JSON.parse makes an own key the schema does not see", async () => {
+        const body = await expectRejected(postJson(ctx.app, "/api/events", `{"session_id":"a","event_type":"${EVENT_TYPES[0]}","__proto__":{"x":1}}`), 422, "validation_failed");
+        expect(body.details).toEqual([{ path: "/__proto__", message: "is not a known field" }]);
+      });
+
       test("the detail names the field", async () => {
         const body = await expectRejected(postJson(ctx.app, "/api/events", { ...VALID, user_id: "u1" }), 422, "validation_failed");
         expect(body.details).toEqual([{ path: "/user_id", message: "is not a known field" }]);

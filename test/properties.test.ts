@@ -8,12 +8,15 @@ const NUM_RUNS = 200;
 const CONTENT_TYPES = ["application/json", "text/plain;charset=UTF-8"] as const;
 const KNOWN_FIELDS = ["session_id", "event_type", "payload", "event_id", "timestamp", "sent_at"];
 
-// No backend stores U+0000 (PostgreSQL cannot), in any string or property name.
+// No backend stores U+0000 (PostgreSQL cannot) or an unpaired surrogate, in any string or
+// property name, nor a payload nested deeper than 64 levels.
 const NUL = "\u0000";
-function holdsNul(value: unknown): boolean {
-  if (typeof value === "string") return value.includes(NUL);
+const unstorable = (text: string) => text.includes(NUL) || !text.isWellFormed();
+function holdsUnstorable(value: unknown, depth = 0): boolean {
+  if (typeof value === "string") return unstorable(value);
   if (typeof value !== "object" || value === null) return false;
-  return Object.entries(value).some(([key, item]) => key.includes(NUL) || holdsNul(item));
+  if (depth >= 64) return true;
+  return Object.entries(value).some(([key, item]) => unstorable(key) || holdsUnstorable(item, depth + 1));
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -29,9 +32,9 @@ function isValidEvent(value: unknown): boolean {
     typeof session_id === "string" &&
     session_id.length >= 1 &&
     session_id.length <= 64 &&
-    !holdsNul(session_id) &&
+    !unstorable(session_id) &&
     (EVENT_TYPES as readonly unknown[]).includes(event_type) &&
-    (!("payload" in value) || (isObject(payload) && !holdsNul(payload))) &&
+    (!("payload" in value) || (isObject(payload) && !holdsUnstorable(payload))) &&
     (!("event_id" in value) || isUuid(value.event_id)) &&
     (!("timestamp" in value) || isClientTime(value.timestamp)) &&
     (!("sent_at" in value) || isClientTime(value.sent_at))
@@ -42,13 +45,17 @@ function isUuid(value: unknown): boolean {
   return typeof value === "string" && /^(urn:uuid:)?[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(value);
 }
 
-/** Whole epoch milliseconds a Date can hold, or an ISO-8601 date-time with a zone that is a real date. */
+const YEAR_1 = Date.parse("0001-01-01T00:00:00Z");
+const YEAR_9999_END = Date.parse("9999-12-31T23:59:59.999Z");
+
+/** Whole epoch milliseconds, or an ISO-8601 date-time with a zone that is a real date; in years 1 to 9999. */
 function isClientTime(value: unknown): boolean {
-  if (typeof value === "number") return Number.isInteger(value) && Math.abs(value) <= 8.64e15;
+  const inRange = (ms: number) => ms >= YEAR_1 && ms <= YEAR_9999_END;
+  if (typeof value === "number") return Number.isInteger(value) && inRange(value);
   return (
     typeof value === "string" &&
     /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i.test(value) &&
-    !Number.isNaN(Date.parse(value.toUpperCase()))
+    inRange(Date.parse(value.toUpperCase()))
   );
 }
 

@@ -98,3 +98,15 @@ export interface WritePathGauges {
   /** Registers a listener told, after every commit, its number of events and how long the transaction took. */
   onCommit(listener: (events: number, durationMs: number) => void): void;
 }
+
+/**
+ * The instants every backend can store, years 1 to 9999 UTC: PostgreSQL's timestamptz starts in
+ * 4713 BC, but a JavaScript Date reaches years that neither that nor ISO-8601 text round-trips.
+ * Times outside are refused at the edge (422), never left to fail a shared commit.
+ */
+export const EARLIEST_STORABLE_MS = Date.parse("0001-01-01T00:00:00.000Z");
+export const LATEST_STORABLE_MS = Date.parse("9999-12-31T23:59:59.999Z");
+
+export function isStorableTime(ms: number): boolean {
+  return ms >= EARLIEST_STORABLE_MS && ms <= LATEST_STORABLE_MS;
+}

@@ -1,7 +1,7 @@
 import type { NewEvent } from "../db/store";
 import type { ErrorDetail } from "../http/errors";
 import type { EventBody } from "./model";
-import { nulCharacterDetails } from "./nul-character";
+import { unstorableTextDetails } from "./storable-text";
 import { CLIENT_TIME_EXPECTED, type ClientTime, parseClientTime, resolveOccurredAt } from "./time";
 
 /** A schema-valid body either maps to a row or fails the rules the schema cannot express. */
@@ -16,9 +16,8 @@ export interface PrepareOptions {
 
 /** Maps a schema-valid request body to the row stored for it. */
 export function prepareEvent(body: EventBody, receivedAt: Date, { path = "", sentAt }: PrepareOptions = {}): PreparedEvent {
-  const payload = JSON.stringify(body.payload ?? {});
-  // Text no backend can store (PostgreSQL refuses U+0000) is refused on every backend.
-  const details = nulCharacterDetails(body.session_id, body.payload, payload, path);
+  // Checked before serialising: a payload nested deep enough would overflow JSON.stringify.
+  const details = unstorableTextDetails(body.session_id, body.payload, path);
   const timestamp = readClientTime(body.timestamp, `${path}/timestamp`, details);
   const ownSentAt = readClientTime(body.sent_at, `${path}/sent_at`, details);
   if (details.length > 0) return { details };
@@ -26,7 +25,7 @@ export function prepareEvent(body: EventBody, receivedAt: Date, { path = "", sen
     event: {
       sessionId: body.session_id,
       eventType: body.event_type,
-      payload,
+      payload: JSON.stringify(body.payload ?? {}),
       createdAt: receivedAt,
       eventId: body.event_id === undefined ? null : canonicalUuid(body.event_id),
       occurredAt: new Date(resolveOccurredAt({ receivedAt: receivedAt.getTime(), timestamp, sentAt: ownSentAt ?? sentAt })),

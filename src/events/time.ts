@@ -1,8 +1,7 @@
+import { isStorableTime } from "../db/store";
+
 /** A client time that lies further ahead of the server clock than this is not believed. */
 export const MAX_FUTURE_MS = 23 * 60 * 60 * 1000;
-
-// The largest magnitude a JavaScript Date (and so a timestamp_ms column) can hold.
-const MAX_DATE_MS = 8.64e15;
 
 // RFC 3339 profile of ISO-8601: a full date and time with an explicit zone. A zone-less time
 // would be read in the server's zone, which says nothing about the client's.
@@ -12,12 +11,12 @@ const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{
 export type ClientTime = string | number;
 
 export const CLIENT_TIME_EXPECTED =
-  "must be an ISO-8601 date-time with a time zone (e.g. 2024-05-01T12:34:56.789Z) or whole epoch milliseconds";
+  "must be an ISO-8601 date-time with a time zone (e.g. 2024-05-01T12:34:56.789Z) or whole epoch milliseconds, in years 1 to 9999";
 
 /** Epoch milliseconds for a client time, or undefined when it is not a real point in time. */
 export function parseClientTime(value: ClientTime): number | undefined {
   if (typeof value === "number") {
-    return Number.isInteger(value) && Math.abs(value) <= MAX_DATE_MS ? value : undefined;
+    return Number.isInteger(value) && isStorableTime(value) ? value : undefined;
   }
   const match = ISO_DATE_TIME.exec(value);
   if (!match) return undefined;
@@ -38,7 +37,7 @@ export function parseClientTime(value: ClientTime): number | undefined {
     if (offsetHours > 23 || offsetMinutes > 59) return undefined;
     ms -= (sign === "-" ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
   }
-  return Math.abs(ms) <= MAX_DATE_MS ? ms : undefined;
+  return isStorableTime(ms) ? ms : undefined;
 }
 
 export interface ClientTimes {
@@ -60,6 +59,6 @@ export interface ClientTimes {
 export function resolveOccurredAt({ receivedAt, timestamp, sentAt }: ClientTimes): number {
   if (timestamp === undefined) return receivedAt;
   const occurredAt = sentAt === undefined ? timestamp : receivedAt - (sentAt - timestamp);
-  if (occurredAt - receivedAt > MAX_FUTURE_MS || Math.abs(occurredAt) > MAX_DATE_MS) return receivedAt;
+  if (occurredAt - receivedAt > MAX_FUTURE_MS || !isStorableTime(occurredAt)) return receivedAt;
   return occurredAt;
 }

@@ -35,6 +35,10 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new HttpError(422, "validation_failed", "The request body must be a JSON object.", [{ path: "", message: "must be a JSON object" }]);
   }
+  // JSON.parse makes "__proto__" an own key, which the schema check does not see as unknown.
+  if (Object.hasOwn(value, "__proto__")) {
+    throw new HttpError(422, "validation_failed", "The request is invalid: check /__proto__.", [{ path: "/__proto__", message: "is not a known field" }]);
+  }
   return value;
 }
 

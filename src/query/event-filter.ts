@@ -49,5 +49,9 @@ export function parseEventFilter(query: { session_id?: string; event_type?: stri
   const from = query.from === undefined ? undefined : parseInstant(query.from, "from");
   const to = query.to === undefined ? undefined : parseInstant(query.to, "to");
   assertForwardRange(from, to);
+  // No stored session_id holds these (ingest refuses them), and PostgreSQL cannot even compare them.
+  if (query.session_id !== undefined && (query.session_id.includes("\u0000") || !query.session_id.isWellFormed())) {
+    throw invalidQuery("session_id", "must be valid Unicode text without the NUL character (U+0000)");
+  }
   return { sessionId: query.session_id, eventTypes: parseEventTypes(query.event_type), from, to };
 }

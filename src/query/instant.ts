@@ -1,3 +1,4 @@
+import { isStorableTime } from "../db/store";
 import { HttpError } from "../http/errors";
 
 // ISO-8601 date or date-time; an offset is optional and its absence means UTC, so an answer
@@ -9,10 +10,10 @@ const EPOCH_MS = /^\d{1,15}$/;
 /** Reads an instant given as ISO-8601 or epoch milliseconds; a 422 names `field` otherwise. */
 export function parseInstant(raw: string, field: string): Date {
   const instant = EPOCH_MS.test(raw) ? new Date(Number(raw)) : parseIso(raw);
-  if (instant === undefined || Number.isNaN(instant.getTime())) {
+  if (instant === undefined || !isStorableTime(instant.getTime())) {
     throw invalidQuery(
       field,
-      `must be an ISO-8601 time such as 2024-05-01T12:00:00Z (no offset means UTC) or epoch milliseconds; got ${JSON.stringify(raw)}`,
+      `must be an ISO-8601 time such as 2024-05-01T12:00:00Z (no offset means UTC) or epoch milliseconds, in years 1 to 9999; got ${JSON.stringify(raw)}`,
     );
   }
   return instant;
