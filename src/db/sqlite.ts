@@ -8,7 +8,7 @@ import { type ConnectionOptions, openConnection } from "./sqlite-connection";
 import { committedEventsCounter, pushInThread, startCheckpointerThread, startWriterThread, type Writer } from "./sqlite-threads";
 import { SqliteBatchWriter } from "./sqlite-writer";
 import type { AppendResult, EventStore, NewEvent, WritePathGauges } from "./store";
-import { WriteQueue, type WriteStats } from "./write-queue";
+import { type CommitListener, WriteQueue, type WriteStats } from "./write-queue";
 
 export type SqliteOptions = Pick<Config, "databaseUrl" | "sqliteSynchronous" | "sqliteBusyTimeoutMs" | "maxPendingEvents">;
 
@@ -24,7 +24,6 @@ const MAX_EVENTS_PER_COMMIT = 512;
  */
 export class SqliteEventStore implements EventStore, WritePathGauges {
   private readonly queue: WriteQueue<NewEvent>;
-  private readonly commitListeners: ((events: number, durationMs: number) => void)[] = [];
 
   private constructor(
     /** The main thread's connection: schema push for `:memory:`, health checks, tests' reads. */
@@ -38,9 +37,6 @@ export class SqliteEventStore implements EventStore, WritePathGauges {
       maxPending: options.maxPendingEvents,
       maxBatch: MAX_EVENTS_PER_COMMIT,
       commit: (rows) => writer.commit(rows),
-      onCommit: (events, durationMs) => {
-        for (const listener of this.commitListeners) listener(events, durationMs);
-      },
     });
   }
 
@@ -81,8 +77,8 @@ export class SqliteEventStore implements EventStore, WritePathGauges {
   }
 
   /** Metrics hook: `listener` is told the size and duration of every commit. */
-  onCommit(listener: (events: number, durationMs: number) => void): void {
-    this.commitListeners.push(listener);
+  onCommit(listener: CommitListener): void {
+    this.queue.onCommit(listener);
   }
 
   /** Cumulative write-path figures: commits, batch sizes, failures, refusals. */

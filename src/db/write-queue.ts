@@ -16,9 +16,9 @@ export interface WriteQueueOptions<Row> {
   maxBatch: number;
   /** Stores `rows` in one transaction; rejects if nothing was stored. */
   commit: (rows: Row[]) => Promise<CommitResult>;
-  /** Called after every successful commit, e.g. to feed a metrics histogram. */
-  onCommit?: (events: number, durationMs: number) => void;
 }
+
+export type CommitListener = (events: number, durationMs: number) => void;
 
 /** Cumulative write-path figures since the queue was created. */
 export interface WriteStats {
@@ -58,8 +58,14 @@ export class WriteQueue<Row> {
   private drained: (() => void) | undefined;
   private readonly counts = { commits: 0, committedEvents: 0, failedCommits: 0, refusedEvents: 0 };
   private readonly buckets: number[] = [];
+  private readonly commitListeners: CommitListener[] = [];
 
   constructor(private readonly options: WriteQueueOptions<Row>) {}
+
+  /** `listener` is told the size and duration of every successful commit, e.g. for a metrics histogram. */
+  onCommit(listener: CommitListener): void {
+    this.commitListeners.push(listener);
+  }
 
   /** Events accepted and not yet committed. */
   get depth(): number {
@@ -135,7 +141,7 @@ export class WriteQueue<Row> {
     this.dispatch();
     if (result === undefined) return;
     try {
-      this.options.onCommit?.(events, result.durationMs);
+      for (const listener of this.commitListeners) listener(events, result.durationMs);
     } catch (error) {
       // A faulty observer must neither fail committed events nor stop the queue.
       reportError(error);

@@ -4,7 +4,7 @@ import { type BunSQLDatabase, drizzle } from "drizzle-orm/bun-sql";
 import type { Config } from "../../config";
 import type { PushResult } from "../push";
 import { type AppendResult, type EventStore, type NewEvent, StoreUnavailableError, type WritePathGauges } from "../store";
-import { type CommitResult, WriteQueue, type WriteStats } from "../write-queue";
+import { type CommitListener, type CommitResult, WriteQueue, type WriteStats } from "../write-queue";
 import { pushPgSchema } from "./push";
 import { type PgUserEvents, userEventsIn } from "./schema";
 
@@ -31,7 +31,6 @@ const MAX_EVENTS_PER_COMMIT = 1000;
  */
 export class PgEventStore implements EventStore, WritePathGauges {
   private readonly queue: WriteQueue<NewEvent>;
-  private readonly commitListeners: ((events: number, durationMs: number) => void)[] = [];
 
   private constructor(
     readonly client: SQL,
@@ -46,9 +45,6 @@ export class PgEventStore implements EventStore, WritePathGauges {
       maxPending: maxPendingEvents,
       maxBatch: MAX_EVENTS_PER_COMMIT,
       commit: (rows) => this.commit(rows),
-      onCommit: (events, durationMs) => {
-        for (const listener of this.commitListeners) listener(events, durationMs);
-      },
     });
   }
 
@@ -93,8 +89,8 @@ export class PgEventStore implements EventStore, WritePathGauges {
   }
 
   /** Metrics hook: `listener` is told the size and duration of every commit. */
-  onCommit(listener: (events: number, durationMs: number) => void): void {
-    this.commitListeners.push(listener);
+  onCommit(listener: CommitListener): void {
+    this.queue.onCommit(listener);
   }
 
   stats(): WriteStats {
