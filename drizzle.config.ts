@@ -10,4 +10,4 @@ export default /^postgres(ql)?:\/\//i.test(url)
       schemaFilter: [process.env.DATABASE_SCHEMA ?? "public"],
       dbCredentials: { url },
     })
-  : defineConfig({ dialect: "sqlite", schema: "./src/db/schema.ts", dbCredentials: { url } });
+  : defineConfig({ dialect: "sqlite", schema: "./src/db/sqlite/schema.ts", dbCredentials: { url } });

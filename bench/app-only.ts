@@ -9,10 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApp } from "../src/app";
 import { parseConfig } from "../src/config";
-import { SqliteEventStore } from "../src/db/sqlite";
-import { SqliteEventPruner } from "../src/db/sqlite-pruner";
-import { SqliteEventReader } from "../src/db/sqlite-reader";
-import type { EventStore } from "../src/db/store";
+import type { EventStore } from "../src/db/interfaces";
+import { open as openSqlite } from "../src/db/sqlite";
 import { createLogger } from "../src/logger";
 import { Metrics } from "../src/metrics/metrics";
 import { RetentionJob } from "../src/retention/job";
@@ -28,12 +26,12 @@ const discard: EventStore = {
   ping: async () => true,
   close: async () => undefined,
 };
-const readSide = await SqliteEventStore.open(config);
-const retention = new RetentionJob({ pruner: SqliteEventPruner.open(config, readSide), retentionDays: undefined, intervalMs: 3_600_000, logger });
+const readSide = await openSqlite(config);
+const retention = new RetentionJob({ pruner: readSide.pruner, retentionDays: undefined, intervalMs: 3_600_000, logger });
 const app = createApp({
   config,
   store: discard,
-  reader: SqliteEventReader.open(config, readSide),
+  reader: readSide.reader,
   retention,
   metrics: new Metrics({}),
   logger,

@@ -14,8 +14,8 @@ import { Database } from "bun:sqlite";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../src/config";
-import { SqliteEventStore } from "../src/db/sqlite";
-import { bucketCountSql, SqliteEventReader } from "../src/db/sqlite-reader";
+import { open as openSqlite } from "../src/db/sqlite";
+import { bucketCountSql } from "../src/db/sqlite/reader";
 import { EVENT_TYPES } from "../src/events/model";
 import { freePort, tempDir } from "../test/support/server";
 
@@ -52,17 +52,19 @@ async function timeMedian(task: () => unknown): Promise<number> {
 }
 
 async function seed(): Promise<void> {
-  const store = await SqliteEventStore.open(parseConfig({ DATABASE_URL: databaseUrl }));
-  const insert = store.sqlite.prepare("INSERT INTO user_events (session_id, event_type, payload, created_at) VALUES (?, ?, ?, ?)");
-  const batch = store.sqlite.transaction((from: number, to: number) => {
+  // The service creates the table; the rows go in through a connection of the bench's own, in large transactions.
+  await (await openSqlite(parseConfig({ DATABASE_URL: databaseUrl }))).close();
+  const sqlite = new Database(databaseUrl);
+  const insert = sqlite.prepare("INSERT INTO user_events (session_id, event_type, payload, created_at) VALUES (?, ?, ?, ?)");
+  const batch = sqlite.transaction((from: number, to: number) => {
     for (let i = from; i < to; i++) {
       const payload = JSON.stringify({ card_id: `c_${i % 5000}`, position: i % 20, list: "recommended", note: 'quote " and, comma' });
       insert.run(`session-${i % 20_000}`, EVENT_TYPES[i % EVENT_TYPES.length]!, payload, DAY_START + Math.floor((i * DAY_MS) / ROWS));
     }
   });
   for (let from = 0; from < ROWS; from += 100_000) batch(from, Math.min(ROWS, from + 100_000));
-  store.sqlite.run("PRAGMA wal_checkpoint(TRUNCATE)");
-  await store.close();
+  sqlite.run("PRAGMA wal_checkpoint(TRUNCATE)");
+  sqlite.close();
 }
 
 function memoryOf(pid: number): { rss: number; peak: number } {
@@ -144,8 +146,8 @@ try {
   emit(`seeded ${ROWS.toLocaleString("en")} events over one day in ${fmt((performance.now() - seedStart) / 1000)} s\n`);
 
   // --- stats, in-process on the file
-  const store = await SqliteEventStore.open(parseConfig({ DATABASE_URL: databaseUrl }));
-  const reader = SqliteEventReader.open({ databaseUrl, sqliteBusyTimeoutMs: 5000 }, store);
+  const database = await openSqlite(parseConfig({ DATABASE_URL: databaseUrl }));
+  const { reader } = database;
   const raw = new Database(databaseUrl, { readonly: true });
   const from = new Date(DAY_START);
   const to = new Date(DAY_START + DAY_MS);
@@ -168,8 +170,7 @@ try {
     .map((row) => row.detail)
     .find((detail) => detail.includes("user_events"));
   raw.close();
-  await reader.close();
-  await store.close();
+  await database.close();
 
   // --- stats through HTTP on the real server
   const server = await startBenchServer();

@@ -5,8 +5,8 @@
  *   bun bench/storage.ts ceiling <db> <rows> <sync>     bulk-insert <rows> more; prints rows/s
  */
 import { Database } from "bun:sqlite";
-import { pushSchema } from "../src/db/push";
-import * as schema from "../src/db/schema";
+import { pushSchema } from "../src/db/sqlite/push";
+import * as schema from "../src/db/sqlite/schema";
 import { randomRow } from "./rows";
 
 // What the service writes for an event sent without event_id or client time.

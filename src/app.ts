@@ -2,7 +2,7 @@ import { cors } from "@elysiajs/cors";
 import { Elysia } from "elysia";
 import { adminRoutes } from "./admin/routes";
 import type { Config } from "./config";
-import type { EventReader, EventStore } from "./db/store";
+import type { EventReader, EventStore } from "./db/interfaces";
 import { batchRoutes } from "./events/batch-routes";
 import { eventRoutes } from "./events/routes";
 import { exportRoutes } from "./export/routes";

@@ -7,7 +7,7 @@ export type SynchronousMode = (typeof SYNCHRONOUS_MODES)[number];
 export interface Config {
   port: number;
   host: string;
-  /** SQLite file path (or `:memory:`), or a `postgres://` URL; see src/db/open-store.ts. */
+  /** SQLite file path (or `:memory:`), or a `postgres://` URL; see src/db/open.ts. */
   databaseUrl: string;
   /** PostgreSQL only: connections per node, the schema holding our tables, and time limits. */
   databasePoolSize: number;

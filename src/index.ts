@@ -1,7 +1,7 @@
 import { createApp } from "./app";
 import { type Config, ConfigError, parseConfig } from "./config";
-import { describeDatabase, openDatabase } from "./db/open-store";
-import { UnsafeSchemaChangeError } from "./db/push";
+import { UnsafeSchemaChangeError } from "./db/errors";
+import { describeDatabase, openDatabase } from "./db/open";
 import { createLogger } from "./logger";
 import { Metrics } from "./metrics/metrics";
 import { RetentionJob } from "./retention/job";
@@ -76,8 +76,7 @@ async function shutdown(signal: string): Promise<void> {
   }, config.shutdownTimeoutMs);
   await retention.stop();
   await app.stop();
-  await store.close();
-  await database.closeReadSide();
+  await database.close();
   clearTimeout(deadline);
   logger.info({ writePath: store.stats() }, "stopped cleanly");
   process.exit(0);

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { getTableConfig as pgTableConfig } from "drizzle-orm/pg-core";
 import { getTableConfig as sqliteTableConfig } from "drizzle-orm/sqlite-core";
 import { userEvents as pgUserEvents, userEventsIn } from "../src/db/pg/schema";
-import { userEvents as sqliteUserEvents } from "../src/db/schema";
+import { userEvents as sqliteUserEvents } from "../src/db/sqlite/schema";
 
 const sqlite = sqliteTableConfig(sqliteUserEvents);
 const pg = pgTableConfig(pgUserEvents);

@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { parseConfig } from "../src/config";
-import { type AppendResult, type EventStore, type NewEvent, StoreUnavailableError } from "../src/db/store";
+import type { EventStore } from "../src/db/interfaces";
+import { StoreUnavailableError } from "../src/db/errors";
+import type { AppendResult, NewEvent } from "../src/db/model";
 import { EVENT_TYPES } from "../src/events/model";
 import { appWith, buildApp, postJson } from "./support/app";
 import { backends } from "./support/backends";

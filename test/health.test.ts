@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { parseConfig } from "../src/config";
-import type { EventStore } from "../src/db/store";
+import type { EventStore } from "../src/db/interfaces";
 import { appWith, buildApp, send, silentLogger } from "./support/app";
 import { backends } from "./support/backends";
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { parseConfig } from "../src/config";
-import { openStore } from "../src/db/open-store";
-import type { NewEvent } from "../src/db/store";
+import { openStore } from "./support/store";
+import type { NewEvent } from "../src/db/model";
 import { EVENT_TYPES } from "../src/events/model";
 import { buildApp, postJson, type TestApp } from "./support/app";
 import { backends } from "./support/backends";

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { describeDatabase } from "../src/db/open-store";
+import { describeDatabase } from "../src/db/open";
 import { EVENT_TYPES } from "../src/events/model";
 import { backends, type TestDatabase } from "./support/backends";
 import { fireLoad } from "./support/load";

@@ -1,14 +1,14 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { parseConfig } from "../src/config";
-import { PgEventStore } from "../src/db/pg/store";
-import { UnsafeSchemaChangeError } from "../src/db/push";
+import { openStore, type TestStore } from "./support/store";
+import { UnsafeSchemaChangeError } from "../src/db/errors";
 import { postgresBackend, type TestDatabase } from "./support/backends";
 import { runToExit, startServer } from "./support/server";
 
 // PostgreSQL only: runs when TEST_DATABASE_URL is set (.ci/run starts a throw-away server).
 describe.if(postgresBackend !== undefined)("PostgreSQL push-on-boot", () => {
   let db: TestDatabase;
-  const open = (env: Record<string, string> = {}) => PgEventStore.open(parseConfig({ ...db.env, ...env }));
+  const open = (env: Record<string, string> = {}) => openStore(parseConfig({ ...db.env, ...env }));
   const indexes = async () =>
     (await db.exec(`SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'user_events' ORDER BY 1`)).map(
       (row) => row.indexname,

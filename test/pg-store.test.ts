@@ -1,17 +1,17 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { parseConfig } from "../src/config";
-import { PgEventStore } from "../src/db/pg/store";
-import type { NewEvent } from "../src/db/store";
+import { openStore, type TestStore } from "./support/store";
+import type { NewEvent } from "../src/db/model";
 import { postgresBackend, type TestDatabase } from "./support/backends";
 
 const event = (sessionId: string, payload = "{}"): NewEvent => ({ sessionId, eventType: "card_click", payload, createdAt: new Date(1_700_000_000_123) });
 
 describe.if(postgresBackend !== undefined)("PostgreSQL storage", () => {
   let db: TestDatabase;
-  let store: PgEventStore;
+  let store: TestStore;
   beforeEach(async () => {
     db = await postgresBackend!.database();
-    store = await PgEventStore.open(parseConfig(db.env));
+    store = await openStore(parseConfig(db.env));
   });
   afterEach(async () => {
     await store.close();
@@ -31,7 +31,7 @@ describe.if(postgresBackend !== undefined)("PostgreSQL storage", () => {
   describe("group commit", () => {
     test("thousands of concurrent appends commit in several multi-row inserts, each caller answered once", async () => {
       await store.close();
-      store = await PgEventStore.open(parseConfig({ ...db.env, MAX_PENDING_EVENTS: "5000" }));
+      store = await openStore(parseConfig({ ...db.env, MAX_PENDING_EVENTS: "5000" }));
       const sessions = Array.from({ length: 2500 }, (_, i) => `g-${i}`);
       const answered = await Promise.all(sessions.map(async (session) => (await store.append([event(session)]), session)));
       expect(answered).toEqual(sessions);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { parseConfig } from "../src/config";
-import { PgEventStore } from "../src/db/pg/store";
+import { openStore, type TestStore } from "./support/store";
 import { appWith } from "./support/app";
 import { postgresBackend, type TestDatabase } from "./support/backends";
 import { TcpProxy } from "./support/tcp-proxy";
@@ -12,7 +12,7 @@ const DEADLINE_MS = 1000;
 describe.if(postgresBackend !== undefined)("PostgreSQL down or unreachable", () => {
   let db: TestDatabase;
   let proxy: TcpProxy;
-  let store: PgEventStore;
+  let store: TestStore;
   let app: Awaited<ReturnType<typeof appWith>>;
 
   const post = (session: string) =>
@@ -36,7 +36,7 @@ describe.if(postgresBackend !== undefined)("PostgreSQL down or unreachable", () 
     const target = new URL(db.env.DATABASE_URL!);
     proxy = TcpProxy.start(target.hostname, Number(target.port));
     const config = parseConfig({ ...db.env, ...LIMITS, DATABASE_URL: proxy.rewrite(db.env.DATABASE_URL!), DATABASE_POOL_SIZE: "4" });
-    store = await PgEventStore.open(config);
+    store = await openStore(config);
     app = await appWith({ config, store });
   });
   afterEach(async () => {

@@ -1,8 +1,8 @@
 import { Database } from "bun:sqlite";
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { pushSchema } from "../src/db/push";
-import * as schema from "../src/db/schema";
+import { pushSchema } from "../src/db/sqlite/push";
+import * as schema from "../src/db/sqlite/schema";
 import { EVENT_TYPES } from "../src/events/model";
 import { runToExit, startServer, tempDir } from "./support/server";
 import { dump } from "./support/sqlite-dump";

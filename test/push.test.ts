@@ -1,7 +1,8 @@
 import { Database } from "bun:sqlite";
 import { afterEach, beforeEach, describe, expect, spyOn, test } from "bun:test";
-import { pushSchema, UnsafeSchemaChangeError } from "../src/db/push";
-import * as schema from "../src/db/schema";
+import { UnsafeSchemaChangeError } from "../src/db/errors";
+import { pushSchema } from "../src/db/sqlite/push";
+import * as schema from "../src/db/sqlite/schema";
 import { dump } from "./support/sqlite-dump";
 
 const INDEXES = ["ix_user_events_session_id", "ix_user_events_type_created", "ux_user_events_event_id"];

@@ -2,7 +2,7 @@ import { Database } from "bun:sqlite";
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { parseConfig } from "../src/config";
-import { SqliteEventStore } from "../src/db/sqlite";
+import { openStore } from "./support/store";
 import { EVENT_TYPES } from "../src/events/model";
 import { startServer, tempDir } from "./support/server";
 
@@ -60,7 +60,7 @@ afterEach(() => dir.cleanup());
 
 describe("a database written by the previous release is upgraded additively on boot", () => {
   test("the push adds two nullable columns and a unique index, and nothing else", async () => {
-    const store = await SqliteEventStore.open(parseConfig({ DATABASE_URL: path }));
+    const store = await openStore(parseConfig({ DATABASE_URL: path }));
     expect(store.pushed.statements).toEqual([
       "ALTER TABLE `user_events` ADD `event_id` text(36);",
       "ALTER TABLE `user_events` ADD `occurred_at` integer;",
@@ -70,27 +70,31 @@ describe("a database written by the previous release is upgraded additively on b
   });
 
   test("every old row survives unchanged, with the new columns NULL; other tables are untouched", async () => {
-    const store = await SqliteEventStore.open(parseConfig({ DATABASE_URL: path }));
-    const after = store.sqlite.query<OldRow & { event_id: null; occurred_at: null }, []>("SELECT * FROM user_events ORDER BY id").all();
-    expect(after).toEqual(oldRows.map((row) => ({ ...row, event_id: null, occurred_at: null })));
-    expect(store.sqlite.query("SELECT title FROM reports").all()).toEqual([{ title: "weekly" }]);
-    expect(store.sqlite.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
+    const store = await openStore(parseConfig({ DATABASE_URL: path }));
     await store.close();
+    const check = new Database(path, { readonly: true });
+    const after = check.query<OldRow & { event_id: null; occurred_at: null }, []>("SELECT * FROM user_events ORDER BY id").all();
+    expect(after).toEqual(oldRows.map((row) => ({ ...row, event_id: null, occurred_at: null })));
+    expect(check.query("SELECT title FROM reports").all()).toEqual([{ title: "weekly" }]);
+    expect(check.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
+    check.close();
   });
 
   test("new events land next to the old ones with fresh ids, event_id dedupe works, and a second boot is a no-op", async () => {
-    const first = await SqliteEventStore.open(parseConfig({ DATABASE_URL: path }));
+    const first = await openStore(parseConfig({ DATABASE_URL: path }));
     const eventId = crypto.randomUUID();
     const row = { sessionId: "new", eventType: EVENT_TYPES[0], payload: "{}", createdAt: new Date(), eventId };
     expect(await first.append([row, row])).toEqual({ inserted: 1, duplicates: 1 });
     await first.close();
 
-    const second = await SqliteEventStore.open(parseConfig({ DATABASE_URL: path }));
+    const second = await openStore(parseConfig({ DATABASE_URL: path }));
     expect(second.pushed.statements).toEqual([]);
-    const newest = second.sqlite.query<{ id: number; event_id: string }, []>("SELECT id, event_id FROM user_events ORDER BY id DESC LIMIT 1").get();
-    expect(newest).toEqual({ id: OLD_ROWS + 1, event_id: eventId });
-    expect(second.sqlite.query("SELECT count(*) AS n FROM user_events").get()).toEqual({ n: oldRows.length + 1 });
     await second.close();
+    const check = new Database(path, { readonly: true });
+    const newest = check.query<{ id: number; event_id: string }, []>("SELECT id, event_id FROM user_events ORDER BY id DESC LIMIT 1").get();
+    expect(newest).toEqual({ id: OLD_ROWS + 1, event_id: eventId });
+    expect(check.query("SELECT count(*) AS n FROM user_events").get()).toEqual({ n: oldRows.length + 1 });
+    check.close();
   });
 
   test("the real server boots on the old file, takes events, and keeps every old row", async () => {

@@ -1,11 +1,13 @@
 import { Database } from "bun:sqlite";
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../src/config";
-import { openStore } from "../src/db/open-store";
-import { SqliteEventStore } from "../src/db/sqlite";
-import { type NewEvent, StoreUnavailableError } from "../src/db/store";
+import { openStore } from "./support/store";
+import { connectionOptions, open as openSqlite } from "../src/db/sqlite";
+import { openConnection } from "../src/db/sqlite/connection";
+import { StoreUnavailableError } from "../src/db/errors";
+import type { NewEvent } from "../src/db/model";
 import { backends, type TestDatabase } from "./support/backends";
 import { tempDir } from "./support/server";
 
@@ -115,39 +117,41 @@ describe("SQLite specifics", () => {
   });
 
   function open(env: Record<string, string> = {}) {
-    return SqliteEventStore.open(parseConfig({ DATABASE_URL: join(dir.path, "events.db"), ...env }));
+    return openStore(parseConfig({ DATABASE_URL: join(dir.path, "events.db"), ...env }));
   }
 
-  function pragma(store: SqliteEventStore, name: string): unknown {
-    return Object.values(store.sqlite.query(`PRAGMA ${name}`).get() as Record<string, unknown>)[0];
+  function pragma(sqlite: Database, name: string): unknown {
+    return Object.values(sqlite.query(`PRAGMA ${name}`).get() as Record<string, unknown>)[0];
   }
 
   test("creates the database's folder when missing", async () => {
     const file = join(dir.path, "nested", "deeper", "events.db");
-    const store = await SqliteEventStore.open(parseConfig({ DATABASE_URL: file }));
+    const store = await openStore(parseConfig({ DATABASE_URL: file }));
     await store.append([event("a")]);
     await store.close();
     expect(existsSync(file)).toBe(true);
   });
 
   test(":memory: is allowed and creates no file", async () => {
-    const store = await SqliteEventStore.open(parseConfig({ DATABASE_URL: ":memory:" }));
-    await store.append([event("a")]);
-    expect(store.sqlite.query("SELECT count(*) AS n FROM user_events").get()).toEqual({ n: 1 });
-    await store.close();
+    const database = await openSqlite(parseConfig({ DATABASE_URL: ":memory:" }));
+    await database.store.append([event("a")]);
+    expect(await database.reader.listNewestFirst({}, undefined, 10)).toMatchObject([{ sessionId: "a" }]);
+    expect(readdirSync(dir.path)).toEqual([]);
+    await database.close();
   });
 
-  test("uses WAL, the configured busy timeout and the configured synchronous level", async () => {
-    const defaults = await open();
+  test("connections use WAL, the configured busy timeout and the configured synchronous level", async () => {
+    const connection = (env: Record<string, string> = {}) => openConnection(connectionOptions(parseConfig({ DATABASE_URL: join(dir.path, "events.db"), ...env })));
+    const defaults = connection();
     expect(pragma(defaults, "journal_mode")).toBe("wal");
     expect(pragma(defaults, "synchronous")).toBe(1); // NORMAL
     expect(pragma(defaults, "busy_timeout")).toBe(5000);
-    await defaults.close();
+    defaults.close();
 
-    const durable = await open({ SQLITE_SYNCHRONOUS: "FULL", SQLITE_BUSY_TIMEOUT_MS: "1234" });
+    const durable = connection({ SQLITE_SYNCHRONOUS: "FULL", SQLITE_BUSY_TIMEOUT_MS: "1234" });
     expect(pragma(durable, "synchronous")).toBe(2); // FULL
     expect(pragma(durable, "busy_timeout")).toBe(1234);
-    await durable.close();
+    durable.close();
   });
 
   test("payload is the JSON text and created_at an integer of epoch milliseconds", async () => {

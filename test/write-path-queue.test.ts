@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { StoreOverloadedError, StoreUnavailableError } from "../src/db/store";
+import { StoreOverloadedError, StoreUnavailableError } from "../src/db/errors";
 import { type CommitResult, WriteQueue } from "../src/db/write-queue";
 
 // The group-commit policy on its own, against a commit the test finishes by hand.

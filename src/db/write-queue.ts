@@ -1,4 +1,5 @@
-import { type AppendResult, StoreOverloadedError, StoreUnavailableError } from "./store";
+import { StoreOverloadedError, StoreUnavailableError } from "./errors";
+import type { AppendResult } from "./model";
 
 /** What one transaction did: how long it took, and which of its rows (by index) were duplicates, not stored again. */
 export interface CommitResult {

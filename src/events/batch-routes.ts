@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import type { Config } from "../config";
-import type { EventStore } from "../db/store";
+import type { EventStore } from "../db/interfaces";
 import { readJsonBody } from "../http/body";
 import { type ErrorDetail, errorEnvelope } from "../http/errors";
 import { validationFailed } from "../http/validation";

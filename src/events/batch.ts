@@ -1,7 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { t } from "elysia";
-import type { NewEvent } from "../db/store";
+import type { NewEvent } from "../db/model";
 import { errorDetail, type ErrorDetail } from "../http/errors";
 import { validationDetails } from "../http/validation";
 import { clientTime, EVENT_TYPES, eventBody, exampleEvent } from "./model";

@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import type { Config } from "../config";
-import type { EventStore } from "../db/store";
+import type { EventStore } from "../db/interfaces";
 import type { Logger } from "../logger";
 import { readJsonBody } from "../http/body";
 import { errorEnvelope } from "../http/errors";

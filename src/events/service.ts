@@ -1,4 +1,4 @@
-import type { NewEvent } from "../db/store";
+import type { NewEvent } from "../db/model";
 import type { ErrorDetail } from "../http/errors";
 import type { EventBody } from "./model";
 import { unstorableTextDetails } from "./storable-text";

@@ -1,4 +1,4 @@
-import { isStorableTime } from "../db/store";
+import { isStorableTime } from "../db/model";
 
 /** A client time that lies further ahead of the server clock than this is not believed. */
 export const MAX_FUTURE_MS = 23 * 60 * 60 * 1000;

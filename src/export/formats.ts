@@ -1,5 +1,5 @@
 import { t } from "elysia";
-import type { StoredEvent } from "../db/store";
+import type { StoredEvent } from "../db/model";
 
 // Literals spelled out: t.Union over a mapped array types its value as never.
 export const exportFormat = t.Union([t.Literal("ndjson"), t.Literal("csv")]);

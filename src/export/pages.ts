@@ -1,4 +1,5 @@
-import type { EventFilter, EventPosition, EventReader, StoredEvent } from "../db/store";
+import type { EventReader } from "../db/interfaces";
+import type { EventFilter, EventPosition, StoredEvent } from "../db/model";
 
 /**
  * Every matching event, newest first, one keyset page at a time. Each page is its own short

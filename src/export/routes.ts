@@ -1,6 +1,7 @@
 import { Elysia, t } from "elysia";
 import { adminSecurity, requireAdmin } from "../auth/admin-token";
-import type { EventReader, StoredEvent } from "../db/store";
+import type { EventReader } from "../db/interfaces";
+import type { StoredEvent } from "../db/model";
 import { errorEnvelope } from "../http/errors";
 import type { Logger } from "../logger";
 import { eventFilterQuery, parseEventFilter } from "../query/event-filter";

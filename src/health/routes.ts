@@ -1,5 +1,5 @@
 import { Elysia, t } from "elysia";
-import type { EventStore } from "../db/store";
+import type { EventStore } from "../db/interfaces";
 
 export function healthRoutes(store: EventStore) {
   return new Elysia({ name: "health" }).get(

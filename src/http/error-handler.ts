@@ -1,6 +1,6 @@
 import type { ValueError } from "@sinclair/typebox/errors";
 import { Elysia } from "elysia";
-import { StoreOverloadedError, StoreUnavailableError } from "../db/store";
+import { StoreOverloadedError, StoreUnavailableError } from "../db/errors";
 import type { Logger } from "../logger";
 import { type ErrorDetail, type ErrorEnvelope, HttpError } from "./errors";
 import { validationDetails, validationFailed } from "./validation";

@@ -1,4 +1,4 @@
-import type { EventPosition } from "../db/store";
+import type { EventPosition } from "../db/model";
 import { invalidQuery } from "../query/instant";
 
 // Opaque to clients (they only hand it back), versioned so the format can change later.

@@ -1,5 +1,5 @@
 import { t } from "elysia";
-import type { StoredEvent } from "../db/store";
+import type { StoredEvent } from "../db/model";
 import { eventFilterQuery } from "../query/event-filter";
 import { invalidQuery } from "../query/instant";
 

@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import { adminSecurity, requireAdmin } from "../auth/admin-token";
-import type { EventReader } from "../db/store";
+import type { EventReader } from "../db/interfaces";
 import { errorEnvelope } from "../http/errors";
 import { parseEventFilter } from "../query/event-filter";
 import { decodeCursor, encodeCursor } from "./cursor";

@@ -1,4 +1,4 @@
-import type { EventStore } from "../db/store";
+import type { EventStore } from "../db/interfaces";
 import type { Metrics } from "./metrics";
 
 /**

@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import { StoreUnavailableError } from "../db/store";
+import { StoreUnavailableError } from "../db/errors";
 import { ingestRoute } from "../events/ingest-routes";
 import { HttpError } from "../http/errors";
 import { RateLimitedError } from "../ratelimit/plugin";

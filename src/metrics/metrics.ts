@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { WritePathGauges } from "../db/store";
+import type { WritePathGauges } from "../db/interfaces";
 import { EVENT_TYPES } from "../events/model";
 
 export interface MetricsOptions {

@@ -1,5 +1,5 @@
 import { t } from "elysia";
-import type { EventFilter } from "../db/store";
+import type { EventFilter } from "../db/model";
 import { EVENT_TYPES, type EventType } from "../events/model";
 import { invalidQuery, parseInstant } from "./instant";
 

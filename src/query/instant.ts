@@ -1,4 +1,4 @@
-import { isStorableTime } from "../db/store";
+import { isStorableTime } from "../db/model";
 import { HttpError } from "../http/errors";
 
 // ISO-8601 date or date-time; an offset is optional and its absence means UTC, so an answer

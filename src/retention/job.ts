@@ -1,4 +1,4 @@
-import type { EventPruner } from "../db/store";
+import type { EventPruner } from "../db/interfaces";
 import type { Logger } from "../logger";
 
 const DAY_MS = 86_400_000;

@@ -1,4 +1,4 @@
-import type { EventReader } from "../db/store";
+import type { EventReader } from "../db/interfaces";
 import { EVENT_TYPES } from "../events/model";
 import { assertForwardRange, parseEventTypes } from "../query/event-filter";
 import { invalidQuery, parseInstant } from "../query/instant";

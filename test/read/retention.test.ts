@@ -1,20 +1,18 @@
 import { Database } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
-import { sql } from "drizzle-orm";
 import { Writable } from "node:stream";
 import pino from "pino";
 import { parseConfig } from "../../src/config";
-import { openStore } from "../../src/db/open-store";
 import { deleteChunkSql } from "../../src/db/pg/pruner";
-import { PgEventStore } from "../../src/db/pg/store";
-import { SqliteEventStore } from "../../src/db/sqlite";
-import { DELETE_CHUNK_SQL, SqliteEventPruner } from "../../src/db/sqlite-pruner";
+import { open as openSqlite } from "../../src/db/sqlite";
+import { DELETE_CHUNK_SQL } from "../../src/db/sqlite/pruner";
 import { EVENT_TYPES } from "../../src/events/model";
 import { RetentionJob } from "../../src/retention/job";
 import { ADMIN_TOKEN, bearer, buildApp, closeApps, send } from "../support/app";
 import { backends, postgresBackend, type TestDatabase } from "../support/backends";
 import { DAY_MS, seedEvents } from "../support/events";
-import { queryPlan } from "../support/plan";
+import { pgPlanner, queryPlan } from "../support/plan";
+import { openStore } from "../support/store";
 import { startServer, tempDir } from "../support/server";
 
 const NOW = Date.UTC(2024, 4, 31, 12);
@@ -156,26 +154,28 @@ describe("each retention chunk searches the (event_type, created_at) index rathe
   afterEach(closeApps);
 
   test("each chunk searches the (event_type, created_at) index rather than scanning the table", async () => {
-    const { store } = await buildApp();
-    const plan = queryPlan((store as SqliteEventStore).sqlite, DELETE_CHUNK_SQL, { types: "[]", cutoff: NOW, limit: 1000 });
+    const { config } = await buildApp();
+    const plan = queryPlan(config.databaseUrl, DELETE_CHUNK_SQL, { types: "[]", cutoff: NOW, limit: 1000 });
     expect(plan).toContain("SEARCH user_events USING COVERING INDEX ix_user_events_type_created (event_type=? AND created_at<?)");
     expect(plan.some((step) => step.startsWith("SCAN user_events"))).toBe(false);
   });
 
   test.if(postgresBackend !== undefined)("PostgreSQL, over a table it has statistics for", async () => {
     const db = await postgresBackend!.database();
-    const store = await PgEventStore.open(parseConfig(db.env));
+    const store = await openStore(parseConfig(db.env));
+    const planner = pgPlanner(db.env);
     try {
       // Two weeks of events, one a minute; retention at 13 days leaves a day's worth to delete.
       const rows = Array.from({ length: 20_160 }, (_, i) => ({ createdAt: NOW - i * 60_000 }));
       for (let i = 0; i < rows.length; i += 1000) await seedEvents(store, rows.slice(i, i + 1000));
-      await store.db.execute(sql`VACUUM ANALYZE ${store.table}`);
-      const statement = deleteChunkSql(store.table, EVENT_TYPES, new Date(NOW - 13 * DAY_MS), 1000);
-      const plan = (await store.db.execute(sql`EXPLAIN ${statement}`)).map((row) => String(row["QUERY PLAN"])).join("\n");
+      await planner.analyze();
+      const statement = deleteChunkSql(planner.table, EVENT_TYPES, new Date(NOW - 13 * DAY_MS), 1000);
+      const plan = await planner.explain(statement);
       expect(plan).toMatch(/(Index (Only )?Scan using|Bitmap Index Scan on) ix_user_events_type_created/);
       expect(plan).toMatch(/Index Scan using user_events_pkey/);
       expect(plan).not.toContain("Seq Scan");
     } finally {
+      await planner.close();
       await store.close();
       await db.drop();
     }
@@ -183,14 +183,21 @@ describe("each retention chunk searches the (event_type, created_at) index rathe
 });
 
 describe("retention waits for the write lock without blocking the event loop (SQLite)", () => {
-  const rowCount = (store: SqliteEventStore) => store.sqlite.query<{ n: number }, []>("SELECT count(*) AS n FROM user_events").get()!.n;
+  const rowCount = (path: string) => {
+    const check = new Database(path, { readonly: true });
+    try {
+      return check.query<{ n: number }, []>("SELECT count(*) AS n FROM user_events").get()!.n;
+    } finally {
+      check.close();
+    }
+  };
 
   test("timers keep firing while another connection holds the lock; the chunk runs once it is released", async () => {
     const dir = tempDir();
     try {
       const config = parseConfig({ DATABASE_URL: `${dir.path}/events.db`, SQLITE_BUSY_TIMEOUT_MS: "5000" });
-      const store = await SqliteEventStore.open(config);
-      const pruner = SqliteEventPruner.open(config, store);
+      const database = await openSqlite(config);
+      const { store, pruner } = database;
       await seedEvents(store, [{ createdAt: 0 }, { createdAt: NOW }]);
       const other = new Database(`${dir.path}/events.db`);
       other.run("BEGIN IMMEDIATE");
@@ -205,9 +212,8 @@ describe("retention waits for the write lock without blocking the event loop (SQ
 
       expect(await purge).toBe(1);
       clearInterval(ticker);
-      expect(rowCount(store)).toBe(1);
-      pruner.close();
-      await store.close();
+      expect(rowCount(config.databaseUrl)).toBe(1);
+      await database.close();
     } finally {
       dir.cleanup();
     }
@@ -217,17 +223,16 @@ describe("retention waits for the write lock without blocking the event loop (SQ
     const dir = tempDir();
     try {
       const config = parseConfig({ DATABASE_URL: `${dir.path}/events.db`, SQLITE_BUSY_TIMEOUT_MS: "50" });
-      const store = await SqliteEventStore.open(config);
-      const pruner = SqliteEventPruner.open(config, store);
+      const database = await openSqlite(config);
+      const { store, pruner } = database;
       await seedEvents(store, [{ createdAt: 0 }]);
       const other = new Database(`${dir.path}/events.db`);
       other.run("BEGIN IMMEDIATE");
       await expect(pruner.deleteOlderThan(new Date(1), 10)).rejects.toMatchObject({ code: "SQLITE_BUSY" });
       other.run("ROLLBACK");
       other.close();
-      expect(rowCount(store)).toBe(1);
-      pruner.close();
-      await store.close();
+      expect(rowCount(config.databaseUrl)).toBe(1);
+      await database.close();
     } finally {
       dir.cleanup();
     }
@@ -246,14 +251,15 @@ describe("retention configuration", () => {
     const dir = tempDir();
     try {
       const config = parseConfig({ DATABASE_URL: `${dir.path}/events.db` });
-      const store = await SqliteEventStore.open(config);
-      const pruner = SqliteEventPruner.open(config, store);
+      const database = await openSqlite(config);
+      const { store, pruner } = database;
       await seedEvents(store, [{ createdAt: 0 }, { createdAt: NOW }]);
       expect(await pruner.deleteOlderThan(new Date(1), 10)).toBe(1);
-      expect(store.sqlite.query<{ n: number }, []>("SELECT count(*) AS n FROM user_events").get()!.n).toBe(1);
-      pruner.close();
-      expect(await store.ping()).toBe(true);
-      await store.close();
+      const check = new Database(config.databaseUrl, { readonly: true });
+      expect(check.query<{ n: number }, []>("SELECT count(*) AS n FROM user_events").get()!.n).toBe(1);
+      check.close();
+      expect(await database.ping()).toBe(true);
+      await database.close();
     } finally {
       dir.cleanup();
     }

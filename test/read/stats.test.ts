@@ -1,17 +1,15 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { sql } from "drizzle-orm";
 import fc from "fast-check";
 import { parseConfig } from "../../src/config";
 import { bucketCountSql as pgBucketCountSql } from "../../src/db/pg/reader";
-import { PgEventStore } from "../../src/db/pg/store";
-import { bucketCountSql } from "../../src/db/sqlite-reader";
-import { SqliteEventStore } from "../../src/db/sqlite";
+import { bucketCountSql } from "../../src/db/sqlite/reader";
 import { EVENT_TYPES, type EventType } from "../../src/events/model";
 import { BUCKET_WIDTHS_MS, type BucketName, MAX_BUCKETS, type StatsResponse } from "../../src/stats/model";
 import { ADMIN_TOKEN, bearer, buildApp, closeApps, send, type TestApp } from "../support/app";
 import { backends, postgresBackend } from "../support/backends";
 import { DAY_MS, HOUR_MS, MINUTE_MS, seedEvents } from "../support/events";
-import { queryPlan } from "../support/plan";
+import { pgPlanner, queryPlan } from "../support/plan";
+import { openStore } from "../support/store";
 
 const T0 = Date.UTC(2024, 4, 1); // 2024-05-01T00:00:00Z
 
@@ -191,8 +189,8 @@ describe("stats use ix_user_events_type_created (SQLite)", () => {
   afterEach(closeApps);
   for (const [bucket, width] of Object.entries(BUCKET_WIDTHS_MS)) {
     test(`the ${bucket} query searches the composite index and never scans the table`, async () => {
-      const { store } = await buildApp();
-      const plan = queryPlan((store as SqliteEventStore).sqlite, bucketCountSql(width), { from: T0, to: T0 + DAY_MS, types: JSON.stringify(EVENT_TYPES) });
+      const { config } = await buildApp();
+      const plan = queryPlan(config.databaseUrl, bucketCountSql(width), { from: T0, to: T0 + DAY_MS, types: JSON.stringify(EVENT_TYPES) });
       expect(plan).toContain(
         "SEARCH user_events USING COVERING INDEX ix_user_events_type_created (event_type=? AND created_at>? AND created_at<?)",
       );
@@ -204,20 +202,21 @@ describe("stats use ix_user_events_type_created (SQLite)", () => {
 describe.if(postgresBackend !== undefined)("stats use ix_user_events_type_created (PostgreSQL)", () => {
   test("over a table PostgreSQL has statistics for, every bucket width reads only the composite index", async () => {
     const db = await postgresBackend!.database();
-    const store = await PgEventStore.open(parseConfig(db.env));
+    const store = await openStore(parseConfig(db.env));
+    const planner = pgPlanner(db.env);
     try {
       // 20 days of events; a one-day query touches a twentieth of them.
       const rows = Array.from({ length: 20_000 }, (_, i) => ({ eventType: EVENT_TYPES[i % EVENT_TYPES.length]!, createdAt: T0 + i * 86_400 }));
       for (let i = 0; i < rows.length; i += 1000) await seedEvents(store, rows.slice(i, i + 1000));
-      // Statistics and a visibility map, as autovacuum gives a live table (VACUUM runs outside a transaction).
-      await store.db.execute(sql`VACUUM ANALYZE ${store.table}`);
+      await planner.analyze();
       for (const [bucket, width] of Object.entries(BUCKET_WIDTHS_MS)) {
-        const statement = pgBucketCountSql(store.table, { from: new Date(T0), to: new Date(T0 + DAY_MS), bucketMs: width, eventTypes: EVENT_TYPES });
-        const plan = (await store.db.execute(sql`EXPLAIN ${statement}`)).map((row) => String(row["QUERY PLAN"])).join("\n");
+        const statement = pgBucketCountSql(planner.table, { from: new Date(T0), to: new Date(T0 + DAY_MS), bucketMs: width, eventTypes: EVENT_TYPES });
+        const plan = await planner.explain(statement);
         expect({ bucket, plan }).toMatchObject({ bucket, plan: expect.stringMatching(/Index Only Scan using ix_user_events_type_created/) });
         expect(plan).not.toContain("Seq Scan");
       }
     } finally {
+      await planner.close();
       await store.close();
       await db.drop();
     }

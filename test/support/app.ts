@@ -1,7 +1,8 @@
 import { type AppDeps, createApp } from "../../src/app";
 import { type Config, parseConfig } from "../../src/config";
-import { type OpenDatabase, openDatabase } from "../../src/db/open-store";
-import type { EventStore } from "../../src/db/store";
+import type { EventDatabase } from "../../src/db/interfaces";
+import { openDatabase } from "../../src/db/open";
+import type { EventStore } from "../../src/db/interfaces";
 import { createLogger, type Logger } from "../../src/logger";
 import { Metrics } from "../../src/metrics/metrics";
 import { RetentionJob } from "../../src/retention/job";
@@ -23,7 +24,7 @@ export interface BuildOptions {
 }
 
 /** Retention and metrics over an open database, as src/index.ts wires them. */
-function readSide(config: Config, database: OpenDatabase, now: () => number) {
+function readSide(config: Config, database: EventDatabase, now: () => number) {
   const retention = new RetentionJob({
     pruner: database.pruner,
     retentionDays: config.retentionDays,
@@ -54,8 +55,7 @@ export async function buildApp(backend: TestBackend = backends[0]!, env: Record<
     if (closed) return;
     closed = true;
     await deps.retention.stop();
-    await database.store.close();
-    await database.closeReadSide();
+    await database.close();
     await db.drop();
   };
   open.push(close);

@@ -1,7 +1,7 @@
 import { SQL } from "bun";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
-import type { Backend } from "../../src/db/open-store";
+import type { Backend } from "../../src/db/open";
 import { tempDir } from "./server";
 
 /** A stored event as every backend reports it: payload parsed, times in epoch ms. */

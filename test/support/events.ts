@@ -1,4 +1,5 @@
-import type { EventStore, NewEvent } from "../../src/db/store";
+import type { EventStore } from "../../src/db/interfaces";
+import type { NewEvent } from "../../src/db/model";
 import { EVENT_TYPES, type EventType } from "../../src/events/model";
 
 export interface SeedEvent {

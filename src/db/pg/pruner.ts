@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { BunSQLDatabase } from "drizzle-orm/bun-sql";
-import type { EventPruner } from "../store";
+import type { EventPruner } from "../interfaces";
 import { storedEventTypes } from "./reader";
 import type { PgUserEvents } from "./schema";
 

@@ -1,14 +1,16 @@
 import { sql } from "drizzle-orm";
 import type { BunSQLQueryResultHKT } from "drizzle-orm/bun-sql/session";
 import { getTableConfig, type PgDatabase, type PgTable, pgSchema } from "drizzle-orm/pg-core";
-import { type PushResult, UnsafeSchemaChangeError, withoutTerminal } from "../push";
+import { UnsafeSchemaChangeError } from "../errors";
+import type { PushResult } from "../interfaces";
+import { refuseUnknownColumns, withoutTerminal } from "../push-guard";
 
 // The pool or a transaction: push only runs queries through `execute`.
 type Database = PgDatabase<BunSQLQueryResultHKT, any, any>;
 
 /**
  * Brings `tables` up to date in schema `schemaName`, using drizzle-kit's own diff, with the
- * guarantees of the SQLite push (../push.ts): only our tables are touched, only additive
+ * guarantees of the SQLite push (../sqlite/push.ts): only our tables are touched, only additive
  * statements run, and anything else stops the boot naming the statement.
  *
  * What drizzle-kit does on its own, and how each is contained here:
@@ -39,7 +41,16 @@ export async function pushPgSchema(db: Database, schemaName: string, tables: rea
     // may: the push runs without the statement timeout, and nodes booting meanwhile wait here.
     await tx.execute(sql`SET LOCAL statement_timeout = 0`);
     await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`event-ingest schema push ${schemaName}`}, 0))`);
-    await refuseUnknownColumns(tx, schemaName, owned);
+    await refuseUnknownColumns(
+      owned,
+      async (table) =>
+        (
+          await tx.execute<{ column_name: string }>(
+            sql`SELECT column_name FROM information_schema.columns WHERE table_schema = ${schemaName} AND table_name = ${table} ORDER BY ordinal_position`,
+          )
+        ).map((row) => row.column_name),
+      (table, column) => `ALTER TABLE ${schemaName === "public" ? `"${table}"` : `"${schemaName}"."${table}"`} DROP COLUMN "${column}";`,
+    );
 
     const introspect = { execute: async (query: unknown) => ({ rows: await tx.execute(query as never) }) };
     // Loaded here, not at the top: drizzle-kit is ~40 MB of code that only a PostgreSQL push
@@ -72,18 +83,4 @@ function statementRules(schemaName: string, tables: readonly string[], indexes: 
     ours: (statement: string) => mentionsOurs.test(statement),
     additive: (statement: string) => additive.some((pattern) => pattern.test(statement)),
   };
-}
-
-async function refuseUnknownColumns(db: Database, schemaName: string, tables: ReturnType<typeof getTableConfig>[]) {
-  for (const table of tables) {
-    const known = new Set(table.columns.map((column) => column.name));
-    const existing = await db.execute<{ column_name: string }>(
-      sql`SELECT column_name FROM information_schema.columns WHERE table_schema = ${schemaName} AND table_name = ${table.name} ORDER BY ordinal_position`,
-    );
-    const extra = existing.find((row) => !known.has(row.column_name));
-    if (extra) {
-      const name = schemaName === "public" ? `"${table.name}"` : `"${schemaName}"."${table.name}"`;
-      throw new UnsafeSchemaChangeError(`ALTER TABLE ${name} DROP COLUMN "${extra.column_name}";`);
-    }
-  }
 }

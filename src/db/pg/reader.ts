@@ -1,6 +1,8 @@
-import { and, desc, eq, gte, inArray, type SQL, sql } from "drizzle-orm";
+import { and, desc, type SQL, sql } from "drizzle-orm";
 import type { BunSQLDatabase } from "drizzle-orm/bun-sql";
-import type { BucketCount, BucketCountQuery, EventFilter, EventPosition, EventReader, StoredEvent } from "../store";
+import type { EventReader } from "../interfaces";
+import { keysetConditions } from "../keyset";
+import type { BucketCount, BucketCountQuery, EventFilter, EventPosition, StoredEvent } from "../model";
 import type { PgUserEvents } from "./schema";
 
 /**
@@ -26,11 +28,7 @@ export class PgEventReader implements EventReader {
     const types = filter.eventTypes ?? (await storedEventTypes(this.db, this.table));
     if (types.length === 0) return [];
     const t = this.table;
-    const conditions: SQL[] = [inArray(t.eventType, [...types])];
-    const upper = lowerOf(filter.to && { createdAt: filter.to.getTime(), id: 0 }, after);
-    if (upper) conditions.push(sql`(${t.createdAt}, ${t.id}) < (${new Date(upper.createdAt).toISOString()}::timestamptz, ${upper.id})`);
-    if (filter.from) conditions.push(gte(t.createdAt, filter.from));
-    if (filter.sessionId !== undefined) conditions.push(eq(t.sessionId, filter.sessionId));
+    const conditions = keysetConditions(t, types, filter, after, (ms) => sql`${new Date(ms).toISOString()}::timestamptz`);
     const rows = await this.db
       .select()
       .from(t)
@@ -39,10 +37,6 @@ export class PgEventReader implements EventReader {
       .limit(limit);
     // The SQLite reader returns the payload as the stored JSON text; jsonb comes back parsed.
     return rows.map((row) => ({ ...row, payload: JSON.stringify(row.payload) }));
-  }
-
-  async close(): Promise<void> {
-    // The pool belongs to the store.
   }
 }
 
@@ -60,13 +54,6 @@ export function bucketCountSql(t: PgUserEvents, { from, to, bucketMs, eventTypes
       AND ${t.createdAt} >= ${from.toISOString()}::timestamptz AND ${t.createdAt} < ${to.toISOString()}::timestamptz
     GROUP BY 1, 2
     ORDER BY 1, 2`;
-}
-
-/** The earlier of two positions in (createdAt, id) order; ids start at 1, so (t, 0) means "before t". */
-function lowerOf(a: EventPosition | undefined, b: EventPosition | undefined): EventPosition | undefined {
-  if (!a || !b) return a ?? b;
-  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? a : b;
-  return a.id <= b.id ? a : b;
 }
 
 /** Every distinct event_type stored: one index seek per type (a loose index scan), not a table scan. */

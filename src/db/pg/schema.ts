@@ -1,4 +1,5 @@
 import { bigint, index, jsonb, pgSchema, pgTable, timestamp, uniqueIndex, varchar } from "drizzle-orm/pg-core";
+import type { NewEvent, SameShape, StoredEvent } from "../model";
 
 /**
  * The `user_events` table on PostgreSQL: the same columns, meaning and indexes as the SQLite
@@ -41,3 +42,8 @@ export function userEventsIn(schemaName: string): PgUserEvents {
   if (schemaName === "public") return userEvents;
   return define(pgSchema(schemaName).table as unknown as typeof pgTable);
 }
+
+// The table holds the backend-neutral rows of ../model.ts (checked when compiling); only the
+// payload differs, a parsed jsonb value here, which the reader turns back into JSON text.
+true satisfies SameShape<Omit<PgUserEvents["$inferSelect"], "payload">, Omit<StoredEvent, "payload">>;
+true satisfies SameShape<Omit<PgUserEvents["$inferInsert"], "id" | "payload">, Omit<NewEvent, "payload">>;

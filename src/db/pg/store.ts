@@ -1,17 +1,11 @@
-import { SQL } from "bun";
+import type { SQL } from "bun";
 import { sql } from "drizzle-orm";
-import { type BunSQLDatabase, drizzle } from "drizzle-orm/bun-sql";
-import type { Config } from "../../config";
-import type { PushResult } from "../push";
-import { type AppendResult, type EventStore, type NewEvent, StoreUnavailableError, type WritePathGauges } from "../store";
-import { type CommitListener, type CommitResult, WriteQueue, type WriteStats } from "../write-queue";
-import { pushPgSchema } from "./push";
-import { type PgUserEvents, userEventsIn } from "./schema";
-
-export type PgOptions = Pick<
-  Config,
-  "databaseUrl" | "databasePoolSize" | "databaseSchema" | "databaseConnectTimeoutMs" | "databaseStatementTimeoutMs" | "maxPendingEvents"
->;
+import type { BunSQLDatabase } from "drizzle-orm/bun-sql";
+import { StoreUnavailableError } from "../errors";
+import type { NewEvent } from "../model";
+import { QueuedEventStore } from "../queued-store";
+import type { CommitResult } from "../write-queue";
+import type { PgUserEvents } from "./schema";
 
 // Larger batches gain little once the commit cost is shared, and keep each statement short.
 const MAX_EVENTS_PER_COMMIT = 1000;
@@ -29,83 +23,38 @@ const MAX_EVENTS_PER_COMMIT = 1000;
  * unreachable or stuck gives StoreUnavailableError (503) rather than a hang, and the pool
  * reconnects by itself once the database answers again.
  */
-export class PgEventStore implements EventStore, WritePathGauges {
-  private readonly queue: WriteQueue<NewEvent>;
-
-  private constructor(
-    readonly client: SQL,
-    readonly db: BunSQLDatabase,
-    readonly table: PgUserEvents,
-    readonly pushed: PushResult,
-    private readonly deadlineMs: number,
-    private readonly pingDeadlineMs: number,
-    maxPendingEvents: number,
+export class PgEventStore extends QueuedEventStore {
+  /**
+   * `client` is the write path's pool, which the store closes; `deadlineMs` bounds each insert,
+   * `pingDeadlineMs` each health check.
+   */
+  constructor(
+    private readonly client: SQL,
+    private readonly db: BunSQLDatabase,
+    private readonly table: PgUserEvents,
+    private readonly limits: { deadlineMs: number; pingDeadlineMs: number; maxPendingEvents: number },
   ) {
-    this.queue = new WriteQueue({
-      maxPending: maxPendingEvents,
-      maxBatch: MAX_EVENTS_PER_COMMIT,
-      commit: (rows) => this.commit(rows),
-    });
-  }
-
-  /** Connects, then pushes the schema (serialised across nodes by an advisory lock). */
-  static async open(options: PgOptions): Promise<PgEventStore> {
-    const client = new SQL(options.databaseUrl, {
-      max: options.databasePoolSize,
-      connectionTimeout: options.databaseConnectTimeoutMs / 1000,
-      idleTimeout: 60,
-      // Sent at connection start-up: the server cancels any statement (or lock wait) past it.
-      connection: { statement_timeout: options.databaseStatementTimeoutMs, application_name: "event-ingest" },
-    });
-    const db = drizzle({ client });
-    const table = userEventsIn(options.databaseSchema);
-    try {
-      const pushed = await pushPgSchema(db, options.databaseSchema, [table]);
-      const deadlineMs = options.databaseConnectTimeoutMs + options.databaseStatementTimeoutMs;
-      return new PgEventStore(client, db, table, pushed, deadlineMs, options.databaseConnectTimeoutMs, options.maxPendingEvents);
-    } catch (error) {
-      await client.close({ timeout: 0 });
-      throw error;
-    }
-  }
-
-  append(events: readonly NewEvent[]): Promise<AppendResult> {
-    return this.queue.enqueue(events);
+    super({ maxPendingEvents: limits.maxPendingEvents, maxEventsPerCommit: MAX_EVENTS_PER_COMMIT });
   }
 
   /** A trivial query, given up after the connect timeout: health checks must answer fast. */
   async ping(): Promise<boolean> {
     try {
-      await withDeadline(this.client`SELECT 1`, this.pingDeadlineMs, "ping");
+      await withDeadline(this.client`SELECT 1`, this.limits.pingDeadlineMs, "ping");
       return true;
     } catch {
       return false;
     }
   }
 
-  /** Metrics hook: events accepted and not yet committed. */
-  queuedEvents(): number {
-    return this.queue.depth;
-  }
-
-  /** Metrics hook: `listener` is told the size and duration of every commit. */
-  onCommit(listener: CommitListener): void {
-    this.queue.onCommit(listener);
-  }
-
-  stats(): WriteStats {
-    return this.queue.stats();
-  }
-
-  /** Refuses new appends, commits everything already accepted, then closes the pool. */
-  async close(): Promise<void> {
-    await this.queue.close();
+  /** Closes the pool, once everything accepted has been committed. */
+  protected async release(): Promise<void> {
     await this.client.close({ timeout: 5 });
   }
 
-  private async commit(rows: NewEvent[]): Promise<CommitResult> {
+  protected async commit(rows: NewEvent[]): Promise<CommitResult> {
     const started = performance.now();
-    const written = await withDeadline(this.db.execute(this.insertStatement(rows)), this.deadlineMs, "insert");
+    const written = await withDeadline(this.db.execute(this.insertStatement(rows)), this.limits.deadlineMs, "insert");
     // Events without an event_id are always written. Of the events sharing one, the first in
     // queue order counts as written (the copies are the same event), every later one as a duplicate.
     const writtenIds = new Set(written.flatMap((row) => (typeof row.event_id === "string" ? [row.event_id] : [])));
@@ -152,7 +101,7 @@ export class PgEventStore implements EventStore, WritePathGauges {
 }
 
 /** Rejects with StoreUnavailableError if `work` has not settled after `ms`; the work itself may still finish. */
-function withDeadline<T>(work: PromiseLike<T>, ms: number, what: string): Promise<T> {
+export function withDeadline<T>(work: PromiseLike<T>, ms: number, what: string): Promise<T> {
   let timer: Timer | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new StoreUnavailableError(`${what} took longer than ${ms} ms`)), ms);

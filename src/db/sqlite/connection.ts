@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import type { Config } from "../config";
+import type { Config } from "../../config";
 
 export interface ConnectionOptions {
   /** File path, or `:memory:`. */
@@ -12,7 +12,7 @@ export interface ConnectionOptions {
  * Opens one connection with the settings every connection to the file shares. No connection
  * checkpoints on commit: a checkpoint copies the WAL into the database file and fsyncs it, a
  * stall of many milliseconds, so a dedicated connection on its own thread does it
- * (sqlite-checkpointer.worker.ts).
+ * (checkpointer.worker.ts).
  */
 export function openConnection({ path, synchronous, busyTimeoutMs }: ConnectionOptions): Database {
   const sqlite = new Database(path, { create: true, strict: true });

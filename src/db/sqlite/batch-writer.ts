@@ -2,8 +2,8 @@ import type { Database } from "bun:sqlite";
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/bun-sqlite";
 import * as schema from "./schema";
-import type { NewEvent } from "./store";
-import type { CommitResult } from "./write-queue";
+import type { NewEvent } from "../model";
+import type { CommitResult } from "../write-queue";
 
 /**
  * Writes batches of events through the connection it is given, wherever that lives: a worker

@@ -2,14 +2,9 @@ import { Database } from "bun:sqlite";
 import { is } from "drizzle-orm";
 import { getTableConfig, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { drizzle } from "drizzle-orm/bun-sqlite";
-
-/** Raised when applying the schema would lose or rewrite data; the server must not start. */
-export class UnsafeSchemaChangeError extends Error {
-  constructor(readonly statement: string) {
-    super(`refusing to apply schema change that could lose or rewrite data: ${statement}`);
-    this.name = "UnsafeSchemaChangeError";
-  }
-}
+import { UnsafeSchemaChangeError } from "../errors";
+import type { PushResult } from "../interfaces";
+import { refuseUnknownColumns, withoutTerminal } from "../push-guard";
 
 // Only additive statements may run unattended: anything else (DROP, table rebuilds,
 // data copies, PRAGMA toggles) means drizzle-kit wants to rewrite existing data.
@@ -18,10 +13,6 @@ const ADDITIVE = [
   /^CREATE (UNIQUE )?INDEX [`"]?\w+[`"]? ON [`"]?\w+[`"]? /i,
   /^ALTER TABLE [`"]?\w+[`"]? ADD [`"]?\w+[`"]? /i,
 ];
-
-export interface PushResult {
-  statements: string[];
-}
 
 /**
  * Brings the owned tables of `schema` up to date in `sqlite`, using drizzle-kit's own diff.
@@ -52,7 +43,11 @@ export async function pushSchema(sqlite: Database, schema: Record<string, unknow
       .all()
       .filter((object) => owned.some((mine) => mine.type === object.type && mine.name === object.name));
     for (const { sql } of ddl) shadow.run(sql);
-    refuseUnknownColumns(sqlite, tables);
+    await refuseUnknownColumns(
+      tables,
+      (table) => sqlite.query<{ name: string }, [string]>("SELECT name FROM pragma_table_info(?) ORDER BY cid").all(table).map((column) => column.name),
+      (table, column) => `ALTER TABLE \`${table}\` DROP COLUMN \`${column}\`;`,
+    );
 
     // Loaded here, not at the top: drizzle-kit is ~40 MB of resident code that only a push needs,
     // and the server runs its push on a short-lived thread (push.worker.ts) to leave it behind.
@@ -71,53 +66,5 @@ export async function pushSchema(sqlite: Database, schema: Record<string, unknow
     throw error;
   } finally {
     shadow.close();
-  }
-}
-
-/**
- * A column of ours the schema does not know would be dropped; with a new column beside it,
- * drizzle-kit would instead ask whether one was renamed to the other. Either way the answer is
- * to refuse, so refuse before drizzle-kit plans anything.
- */
-function refuseUnknownColumns(sqlite: Database, tables: ReturnType<typeof getTableConfig>[]): void {
-  for (const table of tables) {
-    const known = new Set(table.columns.map((column) => column.name));
-    const extra = sqlite
-      .query<{ name: string }, [string]>("SELECT name FROM pragma_table_info(?) ORDER BY cid")
-      .all(table.name)
-      .find((column) => !known.has(column.name));
-    if (extra) throw new UnsafeSchemaChangeError(`ALTER TABLE \`${table.name}\` DROP COLUMN \`${extra.name}\`;`);
-  }
-}
-
-// drizzle-kit renders a progress spinner on stdout, which would corrupt structured logs.
-async function withStdoutMuted<T>(task: () => Promise<T>): Promise<T> {
-  const write = process.stdout.write;
-  process.stdout.write = (() => true) as typeof process.stdout.write;
-  try {
-    return await task();
-  } finally {
-    process.stdout.write = write;
-  }
-}
-
-/**
- * Runs a drizzle-kit diff as if no terminal were attached: on a terminal drizzle-kit prompts
- * (rename or create?) and waits for an answer a service never gives, and with stdout muted the
- * wait would not even show; without one it throws, and the push fails with a message. Its
- * spinner output is muted too.
- */
-export async function withoutTerminal<T>(task: () => Promise<T>): Promise<T> {
-  const streams = [process.stdin, process.stdout];
-  const saved = streams.map((stream) => Object.getOwnPropertyDescriptor(stream, "isTTY"));
-  for (const stream of streams) Object.defineProperty(stream, "isTTY", { value: false, configurable: true, writable: true });
-  try {
-    return await withStdoutMuted(task);
-  } finally {
-    streams.forEach((stream, i) => {
-      const descriptor = saved[i];
-      if (descriptor) Object.defineProperty(stream, "isTTY", descriptor);
-      else delete (stream as { isTTY?: boolean }).isTTY;
-    });
   }
 }

@@ -14,8 +14,8 @@
  * checkpoint holds the writer back briefly so that the next commit starts the log from its start.
  */
 import type { Database } from "bun:sqlite";
-import { describeError, openConnection } from "./sqlite-connection";
-import type { CheckpointerReply, CheckpointerRequest } from "./sqlite-threads";
+import { describeError, openConnection } from "./connection";
+import type { CheckpointerReply, CheckpointerRequest } from "./threads";
 
 const TICK_MS = 100;
 const EVENTS_PER_CHECKPOINT = 1000;

@@ -1,8 +1,9 @@
-import { type PushResult, UnsafeSchemaChangeError } from "./push";
-import type { ConnectionOptions } from "./sqlite-connection";
-import { encodeRows } from "./sqlite-writer";
-import { type NewEvent, StoreUnavailableError } from "./store";
-import type { CommitResult } from "./write-queue";
+import { StoreUnavailableError, UnsafeSchemaChangeError } from "../errors";
+import type { PushResult } from "../interfaces";
+import type { NewEvent } from "../model";
+import type { ConnectionOptions } from "./connection";
+import { encodeRows } from "./batch-writer";
+import type { CommitResult } from "../write-queue";
 import { WorkerChannel } from "./worker-channel";
 
 // The messages between the store and its threads. Every request gets one reply.
@@ -52,7 +53,7 @@ export function committedEventsCounter(): SharedArrayBuffer {
 }
 
 export async function startWriterThread(options: ConnectionOptions, committed: SharedArrayBuffer): Promise<Writer> {
-  const thread = await ConnectionThread.start<WriterRequest, WriterReply>(new URL("./sqlite-writer.worker.ts", import.meta.url), options, committed);
+  const thread = await ConnectionThread.start<WriterRequest, WriterReply>(new URL("./writer.worker.ts", import.meta.url), options, committed);
   const { channel } = thread;
   return {
     get alive() {
@@ -74,7 +75,7 @@ export async function startWriterThread(options: ConnectionOptions, committed: S
 }
 
 export async function startCheckpointerThread(options: ConnectionOptions, committed: SharedArrayBuffer): Promise<{ close(): Promise<void> }> {
-  return ConnectionThread.start<CheckpointerRequest, CheckpointerReply>(new URL("./sqlite-checkpointer.worker.ts", import.meta.url), options, committed);
+  return ConnectionThread.start<CheckpointerRequest, CheckpointerReply>(new URL("./checkpointer.worker.ts", import.meta.url), options, committed);
 }
 
 /** Applies the schema on a short-lived thread (see push.worker.ts); throws what pushSchema would. */

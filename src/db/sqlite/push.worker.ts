@@ -3,10 +3,11 @@
  * loaded here and most of its memory leaves with the thread (measured: ~25 MB less resident).
  */
 import type { Database } from "bun:sqlite";
-import { pushSchema, UnsafeSchemaChangeError } from "./push";
+import { UnsafeSchemaChangeError } from "../errors";
+import { pushSchema } from "./push";
 import * as schema from "./schema";
-import { describeError, openConnection } from "./sqlite-connection";
-import type { PushReply, PushRequest } from "./sqlite-threads";
+import { describeError, openConnection } from "./connection";
+import type { PushReply, PushRequest } from "./threads";
 
 declare const self: Worker;
 

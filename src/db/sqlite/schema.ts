@@ -1,4 +1,5 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { NewEvent, SameShape, StoredEvent } from "../model";
 
 export const userEvents = sqliteTable(
   "user_events",
@@ -21,3 +22,7 @@ export const userEvents = sqliteTable(
     uniqueIndex("ux_user_events_event_id").on(table.eventId),
   ],
 );
+
+// The table holds exactly the backend-neutral rows of ../model.ts (checked when compiling).
+true satisfies SameShape<typeof userEvents.$inferSelect, StoredEvent>;
+true satisfies SameShape<Omit<typeof userEvents.$inferInsert, "id">, NewEvent>;

@@ -1,7 +1,6 @@
-import type { SqliteEventStore } from "./sqlite";
-import { openSideConnection, type SideConnection, type SideConnectionOptions } from "./sqlite-side-connection";
-import { storedEventTypes } from "./sqlite-event-types";
-import type { EventPruner } from "./store";
+import type { EventPruner } from "../interfaces";
+import { storedEventTypes } from "./event-types";
+import type { SideConnection } from "./side-connection";
 
 // Naming the types makes each chunk a search of ix_user_events_type_created for `created_at <
 // cutoff`, so finding the next chunk costs no table scan even when nothing old is left.
@@ -21,14 +20,11 @@ const BUSY_RETRY_MS = 5;
  * after an asynchronous pause, up to SQLITE_BUSY_TIMEOUT_MS.
  */
 export class SqliteEventPruner implements EventPruner {
-  private constructor(
+  /** `connection` has busy_timeout 0; `busyTimeoutMs` is how long a chunk keeps retrying a busy lock. */
+  constructor(
     private readonly connection: SideConnection,
     private readonly busyTimeoutMs: number,
   ) {}
-
-  static open(options: SideConnectionOptions, store: SqliteEventStore): SqliteEventPruner {
-    return new SqliteEventPruner(openSideConnection({ ...options, sqliteBusyTimeoutMs: 0 }, store), options.sqliteBusyTimeoutMs);
-  }
 
   async deleteOlderThan(cutoff: Date, maxRows: number): Promise<number> {
     const started = performance.now();

@@ -3,9 +3,9 @@
  * inserts, index updates and (with synchronous=FULL) the WAL fsync never block the event loop.
  */
 import type { Database } from "bun:sqlite";
-import { describeError, openConnection } from "./sqlite-connection";
-import type { WriterReply, WriterRequest } from "./sqlite-threads";
-import { decodeRows, SqliteBatchWriter } from "./sqlite-writer";
+import { describeError, openConnection } from "./connection";
+import type { WriterReply, WriterRequest } from "./threads";
+import { decodeRows, SqliteBatchWriter } from "./batch-writer";
 
 declare const self: Worker;
 

@@ -1,6 +1,5 @@
 import { Database } from "bun:sqlite";
-import type { Config } from "../config";
-import type { SqliteEventStore } from "./sqlite";
+import type { Config } from "../../config";
 
 export type SideConnectionOptions = Pick<Config, "databaseUrl" | "sqliteBusyTimeoutMs">;
 
@@ -12,16 +11,16 @@ export interface SideConnection {
 
 /**
  * A connection of its own to the store's database, for the read side and retention, so they
- * never depend on how the write path manages its connection. Open it after the store, which
- * creates the file, sets WAL and pushes the schema. A `:memory:` database exists only inside
- * one connection, so there the store's own is shared.
+ * never depend on how the write path manages its connection. Open it after the store's `main`
+ * connection, which created the file, set WAL and pushed the schema. A `:memory:` database
+ * exists only inside one connection, so there `main` is shared.
  */
-export function openSideConnection(options: SideConnectionOptions, store: SqliteEventStore): SideConnection {
-  if (options.databaseUrl === ":memory:") return { sqlite: store.sqlite, close: () => {} };
+export function openSideConnection(options: SideConnectionOptions, main: Database): SideConnection {
+  if (options.databaseUrl === ":memory:") return { sqlite: main, close: () => {} };
   const sqlite = new Database(options.databaseUrl, { readwrite: true, create: false, strict: true });
   sqlite.run(`PRAGMA busy_timeout = ${options.sqliteBusyTimeoutMs}`);
   // Retention deletes commit on this connection, on the event loop: the store's checkpointer
-  // thread does the checkpoints (see sqlite-connection.ts).
+  // thread does the checkpoints (see connection.ts).
   sqlite.run("PRAGMA wal_autocheckpoint = 0");
   return { sqlite, close: () => sqlite.close() };
 }

@@ -1,11 +1,12 @@
 import type { Database } from "bun:sqlite";
-import { and, desc, eq, gte, inArray, type SQL, sql } from "drizzle-orm";
+import { and, desc, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/bun-sqlite";
-import type { SqliteEventStore } from "./sqlite";
-import { openSideConnection, type SideConnection, type SideConnectionOptions } from "./sqlite-side-connection";
-import { storedEventTypes } from "./sqlite-event-types";
+import type { EventReader } from "../interfaces";
+import { keysetConditions } from "../keyset";
+import type { BucketCount, BucketCountQuery, EventFilter, EventPosition, StoredEvent } from "../model";
+import { storedEventTypes } from "./event-types";
 import { userEvents } from "./schema";
-import type { BucketCount, BucketCountQuery, EventFilter, EventPosition, EventReader, StoredEvent } from "./store";
+import type { SideConnection } from "./side-connection";
 
 /**
  * The bucket-count statement for one bucket width, exported so a test can check its query plan.
@@ -45,14 +46,8 @@ type BucketCountRow = { bucket_start: number; event_type: string; count: number 
 export class SqliteEventReader implements EventReader {
   private readonly db;
 
-  private constructor(
-    private readonly connection: SideConnection,
-  ) {
+  constructor(private readonly connection: SideConnection) {
     this.db = drizzle(connection.sqlite);
-  }
-
-  static open(options: SideConnectionOptions, store: SqliteEventStore): SqliteEventReader {
-    return new SqliteEventReader(openSideConnection(options, store));
   }
 
   private get sqlite(): Database {
@@ -71,14 +66,8 @@ export class SqliteEventReader implements EventReader {
   async listNewestFirst(filter: EventFilter, after: EventPosition | undefined, limit: number): Promise<StoredEvent[]> {
     const types = filter.eventTypes ?? storedEventTypes(this.sqlite);
     if (types.length === 0) return [];
-    // Naming the types lets SQLite walk each type's slice of (event_type, created_at) backwards
-    // and stop after `limit` rows; `to` and the cursor fold into one row-value upper bound, which
-    // the index search can use (two separate upper bounds would leave one as a per-row filter).
-    const conditions: SQL[] = [inArray(userEvents.eventType, [...types])];
-    const upper = lowerOf(filter.to && { createdAt: filter.to.getTime(), id: 0 }, after);
-    if (upper) conditions.push(sql`(${userEvents.createdAt}, ${userEvents.id}) < (${upper.createdAt}, ${upper.id})`);
-    if (filter.from) conditions.push(gte(userEvents.createdAt, filter.from));
-    if (filter.sessionId !== undefined) conditions.push(eq(userEvents.sessionId, filter.sessionId));
+    // created_at is stored as epoch milliseconds.
+    const conditions = keysetConditions(userEvents, types, filter, after, (ms) => sql`${ms}`);
     return this.db
       .select()
       .from(userEvents)
@@ -88,14 +77,7 @@ export class SqliteEventReader implements EventReader {
       .all();
   }
 
-  async close(): Promise<void> {
+  close(): void {
     this.connection.close();
   }
-}
-
-/** The earlier of two positions in (createdAt, id) order; ids start at 1, so (t, 0) means "before t". */
-function lowerOf(a: EventPosition | undefined, b: EventPosition | undefined): EventPosition | undefined {
-  if (!a || !b) return a ?? b;
-  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? a : b;
-  return a.id <= b.id ? a : b;
 }

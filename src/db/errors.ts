@@ -1,0 +1,23 @@
+/** Storage could not commit; nothing from the failed batch was stored. Retrying later is safe. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StoreUnavailableError";
+  }
+}
+
+/** The write queue is full: the events were refused without being queued. Retrying later is safe. */
+export class StoreOverloadedError extends Error {
+  constructor(readonly maxPendingEvents: number) {
+    super(`the write queue is full (${maxPendingEvents} events pending)`);
+    this.name = "StoreOverloadedError";
+  }
+}
+
+/** Raised when applying the schema would lose or rewrite data; the server must not start. */
+export class UnsafeSchemaChangeError extends Error {
+  constructor(readonly statement: string) {
+    super(`refusing to apply schema change that could lose or rewrite data: ${statement}`);
+    this.name = "UnsafeSchemaChangeError";
+  }
+}

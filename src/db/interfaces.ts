@@ -1,0 +1,65 @@
+import type { AppendResult, BucketCount, BucketCountQuery, EventFilter, EventPosition, NewEvent, StoredEvent } from "./model";
+import type { WriteStats } from "./write-queue";
+
+/**
+ * What the HTTP layer needs from storage. Each backend implements it; routes and services
+ * never know which one runs.
+ */
+export interface EventStore {
+  /**
+   * Resolves once every event is committed or found to be a duplicate of a stored event_id;
+   * rejects with StoreUnavailableError otherwise.
+   */
+  append(events: readonly NewEvent[]): Promise<AppendResult>;
+  /** True when the database answers a trivial query. */
+  ping(): Promise<boolean>;
+  /** Commits what is queued, then releases the database. Appends after this are refused. */
+  close(): Promise<void>;
+}
+
+/** What the read endpoints need from storage; each backend implements it next to its EventStore. */
+export interface EventReader {
+  /** Event counts per time bucket and type, in [from, to); empty buckets are left out. */
+  countByBucket(query: BucketCountQuery): Promise<BucketCount[]>;
+  /** Up to `limit` events matching `filter`, newest first (ties by id), after `after` if given. */
+  listNewestFirst(filter: EventFilter, after: EventPosition | undefined, limit: number): Promise<StoredEvent[]>;
+}
+
+/** Deletes old events for retention, a bounded number at a time so writers are never held up long. */
+export interface EventPruner {
+  /** Deletes at most `maxRows` events created before `cutoff`; resolves with how many it deleted. */
+  deleteOlderThan(cutoff: Date, maxRows: number): Promise<number>;
+}
+
+/** Figures a write path can expose for metrics. */
+export interface WritePathGauges {
+  /** Events accepted by append() and not yet committed: waiting, or in the commit under way. */
+  queuedEvents(): number;
+  /** Registers a listener told, after every commit, its number of events and how long the transaction took. */
+  onCommit(listener: (events: number, durationMs: number) => void): void;
+}
+
+/** A store with its write-path figures: queue depth and commit sizes for metrics, totals for the shutdown log. */
+export type MeasuredStore = EventStore & WritePathGauges & { stats(): WriteStats };
+
+/** What a schema push applied on boot. */
+export interface PushResult {
+  statements: string[];
+}
+
+/**
+ * Everything the app needs from one open database, whichever backend it is: each backend's
+ * `open(config)` returns one, and keeps its connections to itself.
+ */
+export interface EventDatabase {
+  store: MeasuredStore;
+  reader: EventReader;
+  pruner: EventPruner;
+  pushed: PushResult;
+  /** The SQLite file, for the database-size metric; absent for `:memory:` and PostgreSQL. */
+  databaseFile?: string;
+  /** Health: true when the write path and the database answer. */
+  ping(): Promise<boolean>;
+  /** Commits what the store has accepted, then releases every connection. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,83 @@
+/**
+ * The rows and queries of storage, declared once for every backend. Each backend's table maps
+ * to these (sqlite/schema.ts and pg/schema.ts check it at compile time), so routes and services
+ * never depend on one backend's column types.
+ */
+
+/** One event ready to store: everything but the id, which the database assigns. */
+export interface NewEvent {
+  sessionId: string;
+  eventType: string;
+  /** The payload as JSON text; `{}` when absent. */
+  payload?: string;
+  /** When the server received it. */
+  createdAt: Date;
+  /** The client's id for deduplication; absent or null when it sent none. */
+  eventId?: string | null;
+  /** When the client says it happened; absent or null means created_at. */
+  occurredAt?: Date | null;
+}
+
+/** One stored event as the read side returns it; `payload` is the stored JSON text. */
+export interface StoredEvent {
+  id: number;
+  sessionId: string;
+  eventType: string;
+  payload: string;
+  createdAt: Date;
+  eventId: string | null;
+  /** NULL for rows stored before client time existed: read it as created_at. */
+  occurredAt: Date | null;
+}
+
+/** What one append did with its events: every event is counted exactly once. */
+export interface AppendResult {
+  /** Events written by this append. */
+  inserted: number;
+  /** Events whose event_id was already stored (by an earlier append, a concurrent one, or earlier in this one). */
+  duplicates: number;
+}
+
+/** Which events a read covers. Times are a half-open range: `from` inclusive, `to` exclusive. */
+export interface EventFilter {
+  sessionId?: string;
+  /** Any of these types; absent means every type. */
+  eventTypes?: readonly string[];
+  from?: Date;
+  to?: Date;
+}
+
+/** A place in the newest-first order: events strictly older than this come next. */
+export interface EventPosition {
+  createdAt: number;
+  id: number;
+}
+
+export interface BucketCountQuery {
+  from: Date;
+  to: Date;
+  /** Bucket width; buckets start at multiples of it since the Unix epoch (so they align to UTC). */
+  bucketMs: number;
+  eventTypes?: readonly string[];
+}
+
+export interface BucketCount {
+  bucketStart: number;
+  eventType: string;
+  count: number;
+}
+
+/**
+ * The instants every backend can store, years 1 to 9999 UTC: PostgreSQL's timestamptz starts in
+ * 4713 BC, but a JavaScript Date reaches years that neither that nor ISO-8601 text round-trips.
+ * Times outside are refused at the edge (422), never left to fail a shared commit.
+ */
+export const EARLIEST_STORABLE_MS = Date.parse("0001-01-01T00:00:00.000Z");
+export const LATEST_STORABLE_MS = Date.parse("9999-12-31T23:59:59.999Z");
+
+export function isStorableTime(ms: number): boolean {
+  return ms >= EARLIEST_STORABLE_MS && ms <= LATEST_STORABLE_MS;
+}
+
+/** Both ways, at compile time: `A` and `B` describe the same rows (used by each backend's schema). */
+export type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
