@@ -8,22 +8,24 @@ import { backends } from "./support/backends";
 for (const backend of backends) {
   describe(backend.name, () => {
     interface MediaType {
-      schema: {
-        properties: Record<string, { anyOf?: { const: string }[]; enum?: string[] }>;
-        example?: Record<string, unknown>;
-      };
+      schema: { properties?: Record<string, { enum?: string[] }>; $ref?: string };
+      example?: unknown;
+      examples?: Record<string, { value: unknown }>;
     }
     interface Operation {
       tags?: string[];
       summary?: string;
       description: string;
+      security?: unknown[];
+      parameters?: { name: string; example?: unknown; schema: { enum?: string[]; example?: unknown; default?: unknown } }[];
       requestBody: { content: Record<string, MediaType> };
-      responses: Record<string, unknown>;
+      responses: Record<string, { description: string; headers?: Record<string, unknown>; content: Record<string, MediaType> }>;
     }
     interface Spec {
       info: { title: string; version: string; description: string };
       tags: { name: string }[];
       paths: Record<string, Record<string, Operation>>;
+      components: { schemas: Record<string, { required?: string[] }> };
     }
 
     let ctx: TestApp;
@@ -79,50 +81,116 @@ for (const backend of backends) {
         expect(spec.paths["/health"]!.get!.tags).toEqual(["Operations"]);
       });
 
-      test("documents POST /api/events for JSON and text/plain bodies", () => {
-        expect(Object.keys(postEvents().requestBody.content)).toEqual(expect.arrayContaining(["application/json", "text/plain"]));
+      const ingest = () => [spec.paths["/api/events"]!.post!, spec.paths["/api/events/batch"]!.post!];
+      const operations = () => Object.entries(spec.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, op })));
+
+      test("ingest bodies are documented as exactly the media types the server reads: JSON and text/plain", () => {
+        for (const operation of ingest()) {
+          expect(Object.keys(operation.requestBody.content).sort()).toEqual(["application/json", "text/plain"]);
+        }
       });
 
       test("the event_type enum is exactly EVENT_TYPES", () => {
         for (const media of Object.values(postEvents().requestBody.content)) {
-          const eventType = media.schema.properties.event_type!;
-          const values = eventType.enum ?? eventType.anyOf!.map((option) => option.const);
-          expect(values).toEqual([...EVENT_TYPES]);
+          expect(media.schema.properties!.event_type!.enum).toEqual([...EVENT_TYPES]);
         }
       });
 
-      test("has one request example per event type, each a body the API accepts", async () => {
-        // The docs plugin builds requestBody from the schema alone, so the per-type examples are
-        // JSON blocks in the operation description.
-        const blocks = [...postEvents().description.matchAll(/```json\n([^`]+)\n```/g)].map((match) => JSON.parse(match[1]!) as Record<string, unknown>);
-        expect(blocks.map((example) => example.event_type).sort()).toEqual([...EVENT_TYPES].sort());
-        // "Try it out" must be a real manual test: every example is accepted as is, as JSON and as text/plain.
-        for (const example of blocks) {
-          for (const type of ["application/json", "text/plain"]) {
-            expect((await postJson(ctx.app, "/api/events", example, type)).status).toBe(202);
+      test("Try it out offers one example per event type, each accepted as is, as JSON and as text/plain", async () => {
+        for (const media of Object.values(postEvents().requestBody.content)) {
+          const examples = Object.values(media.examples!).map((example) => example.value as { event_type: string });
+          expect(examples.map((example) => example.event_type)).toEqual([...EVENT_TYPES]);
+        }
+        for (const [type, media] of Object.entries(postEvents().requestBody.content)) {
+          for (const example of Object.values(media.examples!)) {
+            expect((await postJson(ctx.app, "/api/events", example.value, type)).status).toBe(202);
           }
         }
       });
 
-      test("the body schema carries a prefilled example the API accepts", async () => {
-        for (const type of ["application/json", "text/plain"]) {
-          const example = postEvents().requestBody.content[type]!.schema.example;
-          expect(example).toBeDefined();
-          expect((await postJson(ctx.app, "/api/events", example, type)).status).toBe(202);
+      test("every batch example is accepted with no event rejected", async () => {
+        for (const example of Object.values(spec.paths["/api/events/batch"]!.post!.requestBody.content["application/json"]!.examples!)) {
+          const response = await postJson(ctx.app, "/api/events/batch", example.value);
+          expect(response.status).toBe(202);
+          expect(((await response.json()) as { rejected: unknown[] }).rejected).toEqual([]);
         }
       });
 
-      test("documents the 202, 400, 413 and 422 answers, errors with the envelope schema", () => {
-        const responses = postEvents().responses as Record<string, { content: Record<string, { schema: { required?: string[] } }> }>;
-        expect(Object.keys(responses)).toEqual(expect.arrayContaining(["202", "400", "413", "422"]));
-        for (const status of ["400", "413", "422"]) {
-          expect(responses[status]!.content["application/json"]!.schema.required?.sort()).toEqual(["details", "error", "message", "request_id"]);
+      test("the 202 has a description and the example the server really answers", async () => {
+        const accepted = postEvents().responses["202"]!;
+        expect(accepted.description.length).toBeGreaterThan(10);
+        const example = Object.values(postEvents().requestBody.content["application/json"]!.examples!)[0]!.value;
+        const answer = await (await postJson(ctx.app, "/api/events", { ...(example as object), event_id: crypto.randomUUID() })).json();
+        expect(accepted.content["application/json"]!.example).toEqual(answer);
+      });
+
+      test("ingest documents every status it answers, errors with the envelope schema and an example", () => {
+        for (const operation of ingest()) {
+          expect(Object.keys(operation.responses).sort()).toEqual(["202", "400", "413", "415", "422", "429", "503"]);
+          for (const status of ["400", "413", "415", "422", "429", "503"]) {
+            const media = operation.responses[status]!.content["application/json"]!;
+            expect(media.schema).toEqual({ $ref: "#/components/schemas/ErrorEnvelope" });
+            expect(Object.values(media.examples!).length).toBeGreaterThan(0);
+          }
+        }
+        expect(spec.components.schemas.ErrorEnvelope!.required!.sort()).toEqual(["details", "error", "message", "request_id"]);
+      });
+
+      test("read and admin routes document 401 and 403, and export its files", () => {
+        for (const [path, method] of [["/api/events", "get"], ["/api/stats/events", "get"], ["/api/events/export", "get"], ["/api/admin/purge", "post"]] as const) {
+          expect(Object.keys(spec.paths[path]![method]!.responses)).toEqual(expect.arrayContaining(["200", "401", "403"]));
+        }
+        const exported = spec.paths["/api/events/export"]!.get!.responses;
+        expect(Object.keys(exported).sort()).toEqual(["200", "401", "403", "422"]);
+        expect(Object.keys(exported["200"]!.content).sort()).toEqual(["application/x-ndjson", "text/csv"]);
+      });
+
+      test("response headers: x-request-id everywhere, Retry-After on 429 and 503, WWW-Authenticate on 401, Content-Disposition on export", () => {
+        for (const { key, op } of operations()) {
+          for (const [status, response] of Object.entries(op.responses)) {
+            expect({ key, status, headers: Object.keys(response.headers ?? {}) }).toEqual({ key, status, headers: expect.arrayContaining(["x-request-id"]) });
+            if (status === "429" || status === "503") {
+              if (key !== "GET /health") expect(Object.keys(response.headers!)).toContain("retry-after");
+            }
+            if (status === "401") expect(Object.keys(response.headers!)).toContain("www-authenticate");
+          }
+        }
+        expect(Object.keys(spec.paths["/api/events/export"]!.get!.responses["200"]!.headers!)).toContain("content-disposition");
+      });
+
+      test("bucket and format are enums", () => {
+        const param = (path: string, name: string) => spec.paths[path]!.get!.parameters!.find((parameter) => parameter.name === name)!;
+        expect(param("/api/stats/events", "bucket").schema.enum).toEqual(["minute", "hour", "day"]);
+        expect(param("/api/events/export", "format").schema.enum).toEqual(["ndjson", "csv"]);
+      });
+
+      test("no read parameter is prefilled with a time: from and to have no example or default", () => {
+        for (const { op } of operations()) {
+          for (const parameter of op.parameters ?? []) {
+            if (parameter.name !== "from" && parameter.name !== "to") continue;
+            expect(parameter.schema.example).toBeUndefined();
+            expect(parameter.schema.default).toBeUndefined();
+            expect(parameter.example).toBeUndefined();
+          }
+        }
+      });
+
+      test("every operation states its security: none on ingest and health, the admin token on reads", () => {
+        for (const { key, op } of operations()) {
+          expect({ key, security: op.security }).toEqual({
+            key,
+            security: ["POST /api/events", "POST /api/events/batch", "GET /health"].includes(key) ? [] : [{ adminToken: [] }],
+          });
         }
       });
 
       test("does not list the docs routes themselves", () => {
         expect(Object.keys(spec.paths)).not.toContain("/swagger");
         expect(Object.keys(spec.paths)).not.toContain("/swagger/json");
+      });
+
+      test("no UI page that loads from a CDN is mounted", async () => {
+        await expectEnvelope(await send(ctx.app, "/swagger/cdn"), 404, "not_found");
       });
     });
   });

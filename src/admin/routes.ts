@@ -1,6 +1,7 @@
 import { Elysia, t } from "elysia";
 import { adminSecurity, requireAdmin } from "../auth/admin-token";
 import { errorEnvelope, HttpError } from "../http/errors";
+import { ADMIN_FAILURES, failure, success } from "../http/openapi";
 import type { RetentionJob } from "../retention/job";
 
 export interface AdminRoutesDeps {
@@ -35,6 +36,13 @@ export function adminRoutes({ retention, adminToken }: AdminRoutesDeps) {
           description:
             "Deletes events older than RETENTION_DAYS, in small chunks, as the background job does at start-up and every " +
             "RETENTION_INTERVAL_MINUTES; joins a run already in progress. 409 when RETENTION_DAYS is unset. Needs the admin token.",
+          responses: {
+            200: success("The run finished.", { deleted: 1234, cutoff: "2024-02-01T09:00:00.000Z", retention_days: 90 }),
+            ...ADMIN_FAILURES,
+            409: failure("RETENTION_DAYS is unset, so there is nothing to apply.", {
+              retention_disabled: { message: "Retention is off: set RETENTION_DAYS to the number of days to keep, then restart." },
+            }),
+          },
         },
       },
     );

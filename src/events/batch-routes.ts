@@ -3,9 +3,10 @@ import type { Config } from "../config";
 import type { EventStore } from "../db/interfaces";
 import { readJsonBody } from "../http/body";
 import { type ErrorDetail, errorEnvelope } from "../http/errors";
+import { INGEST_FAILURES, jsonOrTextBody, success } from "../http/openapi";
 import { validationFailed } from "../http/validation";
 import type { Logger } from "../logger";
-import { batchAcceptedResponse, batchEnvelope, sortBatch } from "./batch";
+import { batchAcceptedResponse, batchEnvelope, batchExamples, sortBatch } from "./batch";
 import { readClientTime } from "./service";
 
 export interface BatchRoutesDeps {
@@ -47,6 +48,24 @@ export function batchRoutes({ config, store, logger }: BatchRoutesDeps) {
           "A malformed envelope (not an object, `batch` missing, empty or too long, an unparseable `sent_at`) is a 422 and " +
           "a body over the size limit a 413; neither stores anything. Accepts `application/json` and `text/plain` " +
           "(navigator.sendBeacon), like the single endpoint.",
+        security: [],
+        requestBody: jsonOrTextBody("A batch of events.", batchExamples),
+        responses: {
+          202: success("The valid events are committed; the invalid ones are listed in `rejected` and were not stored.", {
+            status: "accepted",
+            accepted: 1,
+            duplicates: 0,
+            rejected: [
+              {
+                index: 1,
+                error: "validation_failed",
+                message: "Event 1 is invalid: check /batch/1/event_type.",
+                details: [{ path: "/batch/1/event_type", message: 'must be one of card_click, sage_query, filter_change; got "hover"' }],
+              },
+            ],
+          }),
+          ...INGEST_FAILURES,
+        },
       },
     },
   );

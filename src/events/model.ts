@@ -35,6 +35,9 @@ export const exampleEvent = (type: EventType) => ({
   payload: EXAMPLE_PAYLOADS[type],
 });
 
+/** One named example per event type, to pick in Swagger UI's "Try it out". */
+export const eventExamples = Object.fromEntries(EVENT_TYPES.map((type) => [type, { summary: type, value: exampleEvent(type) }]));
+
 // Shape only; whether the value is a real point in time is checked by parseClientTime, which
 // reports a bad one with the same 422 envelope.
 export const clientTime = (description: string) =>

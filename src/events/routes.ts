@@ -4,15 +4,11 @@ import type { EventStore } from "../db/interfaces";
 import type { Logger } from "../logger";
 import { readJsonBody } from "../http/body";
 import { errorEnvelope } from "../http/errors";
+import { INGEST_FAILURES, jsonOrTextBody, success } from "../http/openapi";
 import { validationFailed } from "../http/validation";
-import { acceptedResponse, EVENT_TYPES, eventBody, exampleEvent } from "./model";
+import { acceptedResponse, eventBody, eventExamples } from "./model";
 import { prepareEvent } from "./service";
 
-// The docs plugin builds the request body from the schema alone, so the per-type examples
-// live in the operation description.
-const examplesMarkdown = EVENT_TYPES.map(
-  (type) => `\`${type}\`:\n\`\`\`json\n${JSON.stringify(exampleEvent(type))}\n\`\`\``,
-).join("\n\n");
 
 export interface EventRoutesDeps {
   config: Pick<Config, "maxBodyBytes">;
@@ -41,8 +37,13 @@ export function eventRoutes({ config, store, logger }: EventRoutesDeps) {
         summary: "Record one user event",
         description:
           "Stores one event and answers 202 once it is committed. No authentication. Accepts `application/json` " +
-          "(fetch with `keepalive: true`) and `text/plain` (navigator.sendBeacon) bodies with identical validation.\n\n" +
-          `Examples:\n\n${examplesMarkdown}`,
+          "(fetch with `keepalive: true`) and `text/plain` (navigator.sendBeacon) bodies with identical validation.",
+        security: [],
+        requestBody: jsonOrTextBody("One event. Pick an example per event type.", eventExamples),
+        responses: {
+          202: success("Committed: the event is stored (or, with a repeated event_id, was already).", { status: "accepted" }),
+          ...INGEST_FAILURES,
+        },
       },
     },
   );

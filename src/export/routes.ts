@@ -3,9 +3,11 @@ import { adminSecurity, requireAdmin } from "../auth/admin-token";
 import type { EventReader } from "../db/interfaces";
 import type { StoredEvent } from "../db/model";
 import { errorEnvelope } from "../http/errors";
+import { ADMIN_FAILURES, FAILURES, success } from "../http/openapi";
+import { listExample } from "../listing/model";
 import type { Logger } from "../logger";
 import { eventFilterQuery, parseEventFilter } from "../query/event-filter";
-import { CSV_COLUMNS, EXPORT_ENCODINGS, exportFormat, type ExportEncoding } from "./formats";
+import { CSV_COLUMNS, EXPORT_ENCODINGS, type ExportEncoding, exportFormat, type ExportFormat } from "./formats";
 import { eventPages } from "./pages";
 
 /** Rows read per query; the stream holds at most about one page in memory. */
@@ -22,6 +24,21 @@ const exportQuery = t.Object({
   ...eventFilterQuery,
   format: t.Optional(t.Union(exportFormat.anyOf, { description: "Default: ndjson." })),
 });
+
+/** What a one-event export looks like, written by the export's own encoders. */
+function exampleFile(format: ExportFormat): string {
+  const event = listExample.events[0]!;
+  const stored: StoredEvent = {
+    id: event.id,
+    sessionId: event.session_id,
+    eventType: event.event_type,
+    eventId: event.event_id,
+    payload: JSON.stringify(event.payload),
+    occurredAt: new Date(event.occurred_at),
+    createdAt: new Date(event.created_at),
+  };
+  return EXPORT_ENCODINGS[format].header + EXPORT_ENCODINGS[format].row(stored);
+}
 
 export function exportRoutes({ reader, adminToken, logger, now }: ExportRoutesDeps) {
   return new Elysia({ prefix: "/api" })
@@ -58,9 +75,14 @@ export function exportRoutes({ reader, adminToken, logger, now }: ExportRoutesDe
             `has the columns ${CSV_COLUMNS.join(", ")}; payload is the JSON text. Needs the admin token.`,
           responses: {
             200: {
-              description: "The events, as an attachment",
-              content: { "application/x-ndjson": { schema: { type: "string" } }, "text/csv": { schema: { type: "string" } } },
+              ...success("The events, as an attachment named after the time of the export.", undefined, { headers: ["content-disposition"] }),
+              content: {
+                "application/x-ndjson": { schema: { type: "string" }, example: exampleFile("ndjson") },
+                "text/csv": { schema: { type: "string" }, example: exampleFile("csv") },
+              },
             },
+            ...ADMIN_FAILURES,
+            422: FAILURES[422],
           },
         },
       },

@@ -36,7 +36,7 @@ export function toApiEvent(row: StoredEvent): ApiEvent {
 export const listQuery = t.Object({
   ...eventFilterQuery,
   // A string read by parseLimit: Elysia's numeric coercion reports a range error without the field name.
-  limit: t.Optional(t.String({ description: `Events per page, 1 to ${MAX_PAGE_SIZE}. Default: ${DEFAULT_PAGE_SIZE}.`, example: "100" })),
+  limit: t.Optional(t.String({ description: `Events per page, 1 to ${MAX_PAGE_SIZE}. Default: ${DEFAULT_PAGE_SIZE}.` })),
   cursor: t.Optional(t.String({ maxLength: 200, description: "next_cursor of the previous page; omit for the first page." })),
 });
 
@@ -51,3 +51,18 @@ export const listResponse = t.Object({
   events: t.Array(apiEvent, { description: "Newest first (by created_at, then id)." }),
   next_cursor: t.Union([t.String(), t.Null()], { description: "Pass as `cursor` for the next page; null on the last page." }),
 });
+
+export const listExample: typeof listResponse.static = {
+  events: [
+    {
+      id: 7,
+      session_id: "3f6c2a9e-7b1d-4c55-9a0e-2d8f1b7c4e10",
+      event_type: "card_click",
+      event_id: "0b6f5d2e-3c1a-4f7e-9a51-8d2c4b6e7f10",
+      payload: { card_id: "c_123", position: 4, list: "recommended" },
+      occurred_at: "2024-05-01T09:12:43.020Z",
+      created_at: "2024-05-01T09:12:44.512Z",
+    },
+  ],
+  next_cursor: "v1.MTcxNDU1NDc2NDUxMjo3",
+};

@@ -2,9 +2,10 @@ import { Elysia } from "elysia";
 import { adminSecurity, requireAdmin } from "../auth/admin-token";
 import type { EventReader } from "../db/interfaces";
 import { errorEnvelope } from "../http/errors";
+import { ADMIN_FAILURES, FAILURES, success } from "../http/openapi";
 import { parseEventFilter } from "../query/event-filter";
 import { decodeCursor, encodeCursor } from "./cursor";
-import { listQuery, listResponse, parseLimit, toApiEvent } from "./model";
+import { listExample, listQuery, listResponse, parseLimit, toApiEvent } from "./model";
 
 export interface ListingRoutesDeps {
   reader: EventReader;
@@ -38,7 +39,9 @@ export function listingRoutes({ reader, adminToken }: ListingRoutesDeps) {
           summary: "List stored events, newest first",
           description:
             "Keyset pagination: follow `next_cursor` until it is null. Each event appears exactly once across the pages, " +
-            "even while new events arrive (those are newer than the first page and are not included). Needs the admin token.",
+            "even while new events arrive (those are newer than the first page and are not included). With no filter it lists " +
+            "every stored event. Needs the admin token.",
+          responses: { 200: success("One page of events, newest first.", listExample), ...ADMIN_FAILURES, 422: FAILURES[422] },
         },
       },
     );

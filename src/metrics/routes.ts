@@ -1,6 +1,7 @@
 import { Elysia, t } from "elysia";
 import { adminSecurity, requireAdmin } from "../auth/admin-token";
 import { errorEnvelope } from "../http/errors";
+import { ADMIN_FAILURES, success } from "../http/openapi";
 import type { Metrics } from "./metrics";
 
 export interface MetricsRoutesDeps {
@@ -17,10 +18,16 @@ export function metricsRoutes({ metrics, adminToken, open }: MetricsRoutesDeps) 
     "/metrics",
     async () => new Response(await metrics.registry.metrics(), { headers: { "content-type": metrics.registry.contentType } }),
     {
-      response: { 200: t.String({ description: "Prometheus text exposition format" }), 401: errorEnvelope, 403: errorEnvelope },
+      response: open
+        ? { 200: t.String({ description: "Prometheus text exposition format" }) }
+        : { 200: t.String({ description: "Prometheus text exposition format" }), 401: errorEnvelope, 403: errorEnvelope },
       detail: {
         tags: ["Operations"],
-        ...(open ? {} : { security: adminSecurity }),
+        security: open ? [] : adminSecurity,
+        responses: {
+          200: success("The metrics, in Prometheus text format.", "# HELP event_ingest_events_accepted_total ...\n", { mediaTypes: ["text/plain"] }),
+          ...(open ? {} : ADMIN_FAILURES),
+        },
         summary: "Prometheus metrics",
         description:
           "Events accepted per type and rejected per reason, HTTP duration per route and status, write-queue depth, " +

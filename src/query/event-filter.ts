@@ -5,10 +5,11 @@ import { invalidQuery, parseInstant } from "./instant";
 
 /**
  * A time in a query string. Kept a plain string in the schema and read by parseInstant, which
- * accepts both notations and answers a readable 422.
+ * accepts both notations and answers a readable 422. No `example`: Swagger UI would prefill it,
+ * and one fixed instant in both `from` and `to` is an empty range that reads as "nothing stored".
  */
 export function instantParam(description: string) {
-  return t.String({ description: `${description} ISO-8601 (no offset means UTC) or epoch milliseconds.`, example: "2024-05-01T00:00:00Z" });
+  return t.String({ description: `${description} ISO-8601 such as 2024-05-01T12:00:00Z (no offset means UTC), or epoch milliseconds.` });
 }
 
 /**

@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { adminSecurity, requireAdmin } from "../auth/admin-token";
 import type { EventReader } from "../db/interfaces";
 import { errorEnvelope } from "../http/errors";
+import { ADMIN_FAILURES, FAILURES, success } from "../http/openapi";
 import { MAX_BUCKETS, statsQuery, statsResponse } from "./model";
 import { eventStats } from "./service";
 
@@ -24,7 +25,19 @@ export function statsRoutes({ reader, adminToken, now }: StatsRoutesDeps) {
         description:
           "Counts events in [from, to) per UTC bucket (minute, hour or day) and event type; buckets without events " +
           `are left out. At most ${MAX_BUCKETS} buckets per query (422 \`too_many_buckets\` beyond); a range that ` +
-          "ends before it starts is a 422. Served from the (event_type, created_at) index. Needs the admin token.",
+          "ends before it starts is a 422. With no field filled in it counts the last 24 hours per hour. Served from the " +
+          "(event_type, created_at) index. Needs the admin token.",
+        responses: {
+          200: success("Counts per bucket and type, and totals per type.", {
+            from: "2024-05-01T00:00:00.000Z",
+            to: "2024-05-02T00:00:00.000Z",
+            bucket: "hour",
+            series: [{ bucket_start: "2024-05-01T09:00:00.000Z", event_type: "card_click", count: 42 }],
+            totals: { card_click: 42, sage_query: 0, filter_change: 0 },
+          }),
+          ...ADMIN_FAILURES,
+          422: FAILURES[422],
+        },
       },
     });
 }
