@@ -4,6 +4,7 @@ import { adminRoutes } from "./admin/routes";
 import type { Config } from "./config";
 import type { EventReader, EventStore } from "./db/interfaces";
 import { batchRoutes } from "./events/batch-routes";
+import { createIngest } from "./events/ingest";
 import { eventRoutes } from "./events/routes";
 import { exportRoutes } from "./export/routes";
 import { healthRoutes } from "./health/routes";
@@ -32,6 +33,9 @@ export interface AppDeps {
     | "rateLimitPerMinute"
     | "rateLimitBurst"
     | "trustProxy"
+    | "payloadSchema"
+    | "botFilter"
+    | "storeUserAgent"
   >;
   store: EventStore;
   reader: EventReader;
@@ -47,6 +51,7 @@ export interface AppDeps {
 export function createApp({ config, store: rawStore, reader, retention, metrics, logger, sdk, now = Date.now }: AppDeps) {
   const store = countingAcceptedEvents(rawStore, metrics);
   const { adminToken } = config;
+  const ingest = createIngest({ config, store, metrics });
   // normalize: false makes validation strict: the default normaliser turns an array payload
   // into {"0": ...} and null into {}, instead of rejecting them.
   return new Elysia({ normalize: false })
@@ -67,8 +72,8 @@ export function createApp({ config, store: rawStore, reader, retention, metrics,
     .use(rateLimit({ config, now }))
     .use(apiDocs())
     .use(healthRoutes(store))
-    .use(eventRoutes({ config, store, logger }))
-    .use(batchRoutes({ config, store, logger }))
+    .use(eventRoutes({ config, ingest, logger }))
+    .use(batchRoutes({ config, ingest, logger }))
     .use(sdkRoutes(sdk))
     .use(statsRoutes({ reader, adminToken, now }))
     .use(listingRoutes({ reader, adminToken }))

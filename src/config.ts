@@ -1,3 +1,9 @@
+import { PAYLOAD_POLICIES, type PayloadPolicy } from "./events/violations";
+
+/** What happens to events from a user agent on the bot list (BOT_FILTER). */
+export const BOT_POLICIES = ["drop", "flag", "off"] as const;
+export type BotPolicy = (typeof BOT_POLICIES)[number];
+
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export const SYNCHRONOUS_MODES = ["OFF", "NORMAL", "FULL", "EXTRA"] as const;
 
@@ -38,6 +44,12 @@ export interface Config {
   rateLimitBurst: number;
   /** How many proxies in front of the server append to X-Forwarded-For; 0 ignores the header. */
   trustProxy: number;
+  /** An event whose payload breaks the tracking plan: stored and marked (flag), refused with 422 (enforce), or not checked (off). */
+  payloadSchema: PayloadPolicy;
+  /** Events from a bot's user agent: answered 202 and not stored (drop), stored and marked (flag), or treated like any other (off). */
+  botFilter: BotPolicy;
+  /** Store the raw User-Agent header with each event; off by default (browser, OS and device are always derived). */
+  storeUserAgent: boolean;
 }
 
 /** A bad environment variable; the message names it so the operator can fix it at once. */
@@ -178,6 +190,9 @@ export function parseConfig(env: Env): Config {
     rateLimitPerMinute,
     rateLimitBurst: integer(env, "RATE_LIMIT_BURST", Math.max(rateLimitPerMinute, 1), 1, 1_000_000),
     trustProxy: trustProxy(env),
+    payloadSchema: oneOf(env, "PAYLOAD_SCHEMA", PAYLOAD_POLICIES, "flag", (raw) => raw.toLowerCase()),
+    botFilter: oneOf(env, "BOT_FILTER", BOT_POLICIES, "drop", (raw) => raw.toLowerCase()),
+    storeUserAgent: boolean(env, "STORE_USER_AGENT", false),
   };
 }
 

@@ -43,6 +43,9 @@ describe("defaults", () => {
       rateLimitPerMinute: 0,
       rateLimitBurst: 1,
       trustProxy: 0,
+      payloadSchema: "flag",
+      botFilter: "drop",
+      storeUserAgent: false,
     });
   });
 
@@ -77,6 +80,9 @@ describe("valid values are read", () => {
         DATABASE_SCHEMA: "events",
         DATABASE_CONNECT_TIMEOUT_MS: "2000",
         DATABASE_STATEMENT_TIMEOUT_MS: "30000",
+        PAYLOAD_SCHEMA: "Enforce",
+        BOT_FILTER: "flag",
+        STORE_USER_AGENT: "true",
       }),
     ).toEqual({
       port: 8080,
@@ -101,6 +107,9 @@ describe("valid values are read", () => {
       rateLimitPerMinute: 120,
       rateLimitBurst: 20,
       trustProxy: 2,
+      payloadSchema: "enforce",
+      botFilter: "flag",
+      storeUserAgent: true,
     });
   });
 
@@ -163,6 +172,9 @@ describe("a bad value throws a ConfigError naming the variable", () => {
     ["DATABASE_SCHEMA", "1st"],
     ["DATABASE_CONNECT_TIMEOUT_MS", "0"],
     ["DATABASE_STATEMENT_TIMEOUT_MS", "fast"],
+    ["PAYLOAD_SCHEMA", "strict"],
+    ["BOT_FILTER", "block"],
+    ["STORE_USER_AGENT", "sometimes"],
   ];
   for (const [variable, value] of cases) {
     test(`${variable}=${JSON.stringify(value)}`, () => {

@@ -1,31 +1,32 @@
 import { Elysia } from "elysia";
 import type { Config } from "../config";
-import type { EventStore } from "../db/interfaces";
 import { readJsonBody } from "../http/body";
 import { type ErrorDetail, errorEnvelope } from "../http/errors";
 import { INGEST_FAILURES, jsonOrTextBody, success } from "../http/openapi";
 import { validationFailed } from "../http/validation";
 import type { Logger } from "../logger";
 import { batchAcceptedResponse, batchEnvelope, batchExamples, sortBatch } from "./batch";
+import type { Ingest } from "./ingest";
 import { readClientTime } from "./service";
 
 export interface BatchRoutesDeps {
   config: Pick<Config, "maxBodyBytes" | "maxBatchEvents">;
-  store: EventStore;
+  ingest: Ingest;
   logger: Logger;
 }
 
-export function batchRoutes({ config, store, logger }: BatchRoutesDeps) {
+export function batchRoutes({ config, ingest, logger }: BatchRoutesDeps) {
   return new Elysia({ name: "events-batch", prefix: "/api" }).post(
     "/events/batch",
-    async ({ body, status }) => {
+    async ({ body, request, status }) => {
       const receivedAt = new Date();
       const envelopeErrors: ErrorDetail[] = [];
       const sentAt = readClientTime(body.sent_at, "/sent_at", envelopeErrors);
       if (envelopeErrors.length > 0) throw validationFailed(envelopeErrors);
 
-      const { events, rejected } = sortBatch(body.batch, receivedAt, sentAt);
-      const { inserted, duplicates } = events.length > 0 ? await store.append(events) : { inserted: 0, duplicates: 0 };
+      const origin = ingest.origin(request);
+      const { events, rejected } = sortBatch(body.batch, (item, path) => ingest.prepare(item, receivedAt, origin, { path, sentAt }));
+      const { inserted, duplicates } = await ingest.record(events, origin);
       if (logger.isLevelEnabled("debug")) {
         logger.debug({ size: body.batch.length, inserted, duplicates, rejected: rejected.length }, "batch recorded");
       }

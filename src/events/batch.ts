@@ -4,8 +4,8 @@ import { t } from "elysia";
 import type { NewEvent } from "../db/model";
 import { errorDetail, type ErrorDetail } from "../http/errors";
 import { validationDetails } from "../http/validation";
-import { clientTime, EVENT_TYPES, eventBody, exampleEvent } from "./model";
-import { prepareEvent } from "./service";
+import { clientTime, EVENT_TYPES, type EventBody, eventBody, exampleEvent } from "./model";
+import type { PreparedEvent } from "./service";
 
 // The single-event schema, compiled once: each batch item meets exactly the rules of POST /api/events.
 const checkEvent = TypeCompiler.Compile(eventBody);
@@ -71,15 +71,16 @@ export interface SortedBatch {
   rejected: RejectedEvent[];
 }
 
-/** Checks every event of a well-formed envelope on its own; `sentAt` is the envelope's, parsed. */
-export function sortBatch(items: readonly unknown[], receivedAt: Date, sentAt: number | undefined): SortedBatch {
+/**
+ * Checks every event of a well-formed envelope on its own: against the single-event schema,
+ * then with `prepare` (the rules beyond the schema), which gets each event's JSON Pointer.
+ */
+export function sortBatch(items: readonly unknown[], prepare: (item: EventBody, path: string) => PreparedEvent): SortedBatch {
   const events: NewEvent[] = [];
   const rejected: RejectedEvent[] = [];
   items.forEach((item, index) => {
     const path = `/batch/${index}`;
-    const prepared = checkEvent.Check(item)
-      ? prepareEvent(item, receivedAt, { path, sentAt })
-      : { details: validationDetails(checkEvent.Errors(item), path) };
+    const prepared = checkEvent.Check(item) ? prepare(item, path) : { details: validationDetails(checkEvent.Errors(item), path) };
     if (prepared.details) rejected.push(rejection(index, prepared.details));
     else events.push(prepared.event);
   });

@@ -1,8 +1,14 @@
 import { t } from "elysia";
+import { eventContext } from "./context";
+import { type EventType, TRACKING_PLAN } from "./plan";
 
-/** The one list of accepted event types: drives validation, the OpenAPI enum, tests and docs. */
-export const EVENT_TYPES = ["card_click", "sage_query", "filter_change"] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+export type { EventType };
+
+/**
+ * The one list of accepted event types, in the tracking plan's order: drives validation, the
+ * OpenAPI enum, stats, metrics, tests and docs. Add a type in ./plan.ts, never here.
+ */
+export const EVENT_TYPES = Object.keys(TRACKING_PLAN) as [EventType, ...EventType[]];
 
 // `enum` repeats the literals for OpenAPI 3.0, where Swagger UI shows `const` options poorly;
 // validation only looks at the union.
@@ -18,21 +24,17 @@ export const eventPayload = t.Object(
   {
     additionalProperties: true,
     default: {},
-    description: "Free-form JSON object describing the event; its shape depends on event_type.",
+    description:
+      "JSON object describing the event; the tracking plan lists the known properties per event_type, and " +
+      "PAYLOAD_SCHEMA says what happens to one that breaks them (flag: stored and marked, enforce: 422, off: not checked).",
   },
 );
-
-/** One realistic payload per event type, for the API docs. */
-export const EXAMPLE_PAYLOADS: Record<EventType, Record<string, unknown>> = {
-  card_click: { card_id: "c_123", position: 4, list: "recommended" },
-  sage_query: { query: "quiet hotels near the lake", results: 12 },
-  filter_change: { filter: "price", from: "any", to: "under_100" },
-};
 
 export const exampleEvent = (type: EventType) => ({
   session_id: "3f6c2a9e-7b1d-4c55-9a0e-2d8f1b7c4e10",
   event_type: type,
-  payload: EXAMPLE_PAYLOADS[type],
+  payload: TRACKING_PLAN[type].example,
+  context: { path: "/search", referrer: "https://www.example.org/", utm_source: "newsletter", screen_width: 1440 },
 });
 
 /** One named example per event type, to pick in Swagger UI's "Try it out". */
@@ -53,6 +55,7 @@ export const eventBody = t.Object(
     session_id: t.String({ minLength: 1, maxLength: 64, description: "Opaque id of the browser session." }),
     event_type: eventType,
     payload: t.Optional(eventPayload),
+    context: t.Optional(eventContext),
     event_id: t.Optional(
       t.String({
         format: "uuid",

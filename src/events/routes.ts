@@ -1,28 +1,27 @@
 import { Elysia } from "elysia";
 import type { Config } from "../config";
-import type { EventStore } from "../db/interfaces";
 import type { Logger } from "../logger";
 import { readJsonBody } from "../http/body";
 import { errorEnvelope } from "../http/errors";
 import { INGEST_FAILURES, jsonOrTextBody, success } from "../http/openapi";
 import { validationFailed } from "../http/validation";
 import { acceptedResponse, eventBody, eventExamples } from "./model";
-import { prepareEvent } from "./service";
-
+import type { Ingest } from "./ingest";
 
 export interface EventRoutesDeps {
   config: Pick<Config, "maxBodyBytes">;
-  store: EventStore;
+  ingest: Ingest;
   logger: Logger;
 }
 
-export function eventRoutes({ config, store, logger }: EventRoutesDeps) {
+export function eventRoutes({ config, ingest, logger }: EventRoutesDeps) {
   return new Elysia({ name: "events", prefix: "/api" }).post(
     "/events",
-    async ({ body, status }) => {
-      const prepared = prepareEvent(body, new Date());
+    async ({ body, request, status }) => {
+      const origin = ingest.origin(request);
+      const prepared = ingest.prepare(body, new Date(), origin);
       if (prepared.details) throw validationFailed(prepared.details);
-      const { duplicates } = await store.append([prepared.event]);
+      const { duplicates } = await ingest.record([prepared.event], origin);
       if (logger.isLevelEnabled("debug")) {
         logger.debug({ eventType: body.event_type, sessionId: body.session_id, duplicate: duplicates > 0 }, "event recorded");
       }

@@ -2,26 +2,53 @@ import type { NewEvent } from "../db/model";
 import type { ErrorDetail } from "../http/errors";
 import type { EventBody } from "./model";
 import { unstorableTextDetails } from "./storable-text";
+import { type PayloadPolicy, payloadViolations, type Violation } from "./violations";
 import { CLIENT_TIME_EXPECTED, type ClientTime, parseClientTime, resolveOccurredAt } from "./time";
 
-/** A schema-valid body either maps to a row or fails the rules the schema cannot express. */
-export type PreparedEvent = { event: NewEvent; details?: undefined } | { event?: undefined; details: ErrorDetail[] };
+/**
+ * A schema-valid body either maps to a row or fails the rules the schema cannot express. Either
+ * way `violations` lists where its payload breaks the tracking plan (empty under policy off).
+ */
+export type PreparedEvent =
+  | { event: NewEvent; violations: Violation[]; details?: undefined }
+  | { event?: undefined; violations: Violation[]; details: ErrorDetail[] };
+
+/** What the server derives about the client of one ingest request; every event of a batch shares it. */
+export interface RequestOrigin {
+  browser: string | null;
+  os: string | null;
+  device: string | null;
+  /** On the bot list; null when BOT_FILTER=off (not checked). */
+  isBot: boolean | null;
+  /** The raw User-Agent, only with STORE_USER_AGENT=true. */
+  userAgent: string | null;
+}
+
+const UNKNOWN_ORIGIN: RequestOrigin = { browser: null, os: null, device: null, isBot: null, userAgent: null };
 
 export interface PrepareOptions {
   /** JSON Pointer of the event inside the request body, for error details. */
   path?: string;
   /** The batch envelope's sent_at (epoch ms), for events that carry none. */
   sentAt?: number;
+  /** PAYLOAD_SCHEMA; `off` unless given. */
+  policy?: PayloadPolicy;
+  origin?: RequestOrigin;
 }
 
 /** Maps a schema-valid request body to the row stored for it. */
-export function prepareEvent(body: EventBody, receivedAt: Date, { path = "", sentAt }: PrepareOptions = {}): PreparedEvent {
+export function prepareEvent(body: EventBody, receivedAt: Date, { path = "", sentAt, policy = "off", origin = UNKNOWN_ORIGIN }: PrepareOptions = {}): PreparedEvent {
   // Checked before serialising: a payload nested deep enough would overflow JSON.stringify.
-  const details = unstorableTextDetails(body.session_id, body.payload, path);
+  const details = unstorableTextDetails(body.session_id, body.payload, path, body.context);
   const timestamp = readClientTime(body.timestamp, `${path}/timestamp`, details);
   const ownSentAt = readClientTime(body.sent_at, `${path}/sent_at`, details);
-  if (details.length > 0) return { details };
+  const violations = policy === "off" || details.length > 0 ? [] : payloadViolations(body.event_type, body.payload ?? {});
+  if (policy === "enforce") {
+    for (const violation of violations) details.push({ path: path + violation.path, message: violation.message });
+  }
+  if (details.length > 0) return { details, violations };
   return {
+    violations,
     event: {
       sessionId: body.session_id,
       eventType: body.event_type,

@@ -19,15 +19,16 @@ function textProblem(text: string): string | undefined {
  * event one accepts, the other accepts too, and none fails a shared commit): U+0000, which
  * PostgreSQL's text and jsonb cannot hold; an unpaired surrogate, which jsonb refuses and text
  * columns silently replace; and a payload nested deeper than MAX_PAYLOAD_DEPTH, which would
- * also overflow JSON.stringify. The walk uses an explicit stack, so no depth a client sends can
+ * also overflow JSON.stringify. The context's text fields are checked the same way. The walk uses an explicit stack, so no depth a client sends can
  * overflow it.
  */
-export function unstorableTextDetails(sessionId: string, payload: unknown, path = ""): ErrorDetail[] {
+export function unstorableTextDetails(sessionId: string, payload: unknown, path = "", context?: object): ErrorDetail[] {
   const details: ErrorDetail[] = [];
   const sessionProblem = textProblem(sessionId);
   if (sessionProblem) details.push({ path: `${path}/session_id`, message: sessionProblem });
 
-  const stack: [unknown, string, number][] = [[payload, `${path}/payload`, 0]];
+  // Popped last-in first-out: the payload's details come first, as they come first in the body.
+  const stack: [unknown, string, number][] = [[context, `${path}/context`, 0], [payload, `${path}/payload`, 0]];
   while (stack.length > 0 && details.length < MAX_DETAILS) {
     const [value, pointer, depth] = stack.pop()!;
     if (typeof value === "string") {

@@ -34,6 +34,8 @@ type Schema = {
   minItems?: number;
   maxItems?: number;
   format?: string;
+  minimum?: number;
+  maximum?: number;
 };
 
 const FORMATS: Record<string, string> = { uuid: "a UUID such as 3f6c2a9e-7b1d-4c55-9a0e-2d8f1b7c4e10" };
@@ -49,6 +51,13 @@ const PHRASES: Record<string, (schema: Schema) => string> = {
   "Expected array length to be greater or equal to": (schema) => `must hold at least ${schema.minItems} item(s)`,
   "Expected array length to be less or equal to": (schema) => `must hold at most ${schema.maxItems} item(s)`,
   "Expected string to match": (schema) => `must be ${FORMATS[schema.format ?? ""] ?? `a ${schema.format} string`}`,
+  "Expected integer": () => "must be a whole number",
+  "Expected number": () => "must be a number",
+  "Expected boolean": () => "must be true or false",
+  "Expected integer to be greater or equal to": (schema) => `must be at least ${schema.minimum}`,
+  "Expected integer to be less or equal to": (schema) => `must be at most ${schema.maximum}`,
+  "Expected number to be greater or equal to": (schema) => `must be at least ${schema.minimum}`,
+  "Expected number to be less or equal to": (schema) => `must be at most ${schema.maximum}`,
   "Expected union value": (schema) => `must be a ${(schema.anyOf ?? []).map((option) => option.type).join(" or a ")}`,
 };
 

@@ -2,6 +2,7 @@ import { statSync } from "node:fs";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { WritePathGauges } from "../db/interfaces";
 import { EVENT_TYPES } from "../events/model";
+import { VIOLATION_REASONS } from "../events/violations";
 
 export interface MetricsOptions {
   /** Queue depth and commit sizes, where the write path exposes them. */
@@ -34,6 +35,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly payloadViolations = new Counter({
+    name: "event_ingest_payload_violations_total",
+    help: "Payload violations of the tracking plan found at ingest (PAYLOAD_SCHEMA flag: event stored and marked; enforce: refused), by event type and reason.",
+    labelNames: ["event_type", "reason"] as const,
+    registers: [this.registry],
+  });
+
+  readonly botEvents = new Counter({
+    name: "event_ingest_bot_events_total",
+    help: "Events from a bot's user agent, by what BOT_FILTER did: dropped (answered 202, not stored) or flagged (stored and marked).",
+    labelNames: ["action"] as const,
+    registers: [this.registry],
+  });
+
   readonly httpDuration = new Histogram({
     name: "event_ingest_http_request_duration_seconds",
     help: "Time from request arrival to response (to the first byte, for streamed exports), by route and status.",
@@ -46,6 +61,7 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry });
     // Every type starts at 0, so a rate() over a type with no events yet is 0, not absent.
     for (const type of EVENT_TYPES) this.eventsAccepted.inc({ event_type: type }, 0);
+    for (const action of ["dropped", "flagged"]) this.botEvents.inc({ action }, 0);
 
     if (writePath) {
       new Gauge({

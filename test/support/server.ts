@@ -51,12 +51,17 @@ function kill(runner: Subprocess, signal: NodeJS.Signals): void {
   if (signal === "SIGKILL") runner.kill("SIGKILL");
 }
 
-/** Starts the real server with `bun run start` (--silent: its output is only the server's), waiting until /health answers. */
+/**
+ * Starts the real server with `bun run start` (--silent: its output is only the server's), waiting
+ * until /health answers. BOT_FILTER is `flag` unless `env` says otherwise: the tests' clients are
+ * scripts and headless Chromium (`Bun/1.4.5`, `HeadlessChrome`), which the default `drop` would
+ * acknowledge without storing; `flag` stores them, marked as bots.
+ */
 export async function startServer(env: Record<string, string>, timeoutMs = 15_000): Promise<RunningServer> {
   const port = await freePort();
   const child = Bun.spawn(["bun", "run", "--silent", "start"], {
     cwd: ROOT,
-    env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "info", ...env },
+    env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "info", BOT_FILTER: "flag", ...env },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
