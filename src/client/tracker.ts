@@ -1,6 +1,7 @@
 import type { RejectedEvent } from "../events/batch";
-import type { EventType } from "../events/model";
+import type { EventType, PlanPayload } from "../events/plan";
 import { keepForNextPage, takeFromLastPage } from "./carry-over";
+import { pageContext, tabCampaign } from "./context";
 import { isValidSessionId, randomId, tabSessionId } from "./ids";
 import {
   backoffMs,
@@ -15,8 +16,14 @@ import {
 
 export type { EventType };
 
-/** A JSON object describing the event; its shape depends on the event type. */
-export type EventPayload = Record<string, unknown>;
+/**
+ * The payload of an event type: the properties its tracking plan (src/events/plan.ts) knows,
+ * with their types (so leaving out a required one is a compile error), plus any others.
+ */
+export type EventPayload<T extends EventType = EventType> = PlanPayload<T> & Record<string, unknown>;
+
+/** The payload argument: optional only for a type whose plan requires no property. */
+type PayloadArgument<T extends EventType> = {} extends PlanPayload<T> ? [payload?: EventPayload<T>] : [payload: EventPayload<T>];
 
 /** What happened to tracked events; for logging and debugging, never needed for delivery. */
 export type DeliveryReport =
@@ -44,12 +51,20 @@ export interface TrackerOptions {
   retryMaxMs?: number;
   /** Called with every delivery outcome. */
   onReport?: (report: DeliveryReport) => void;
+  /** Send the page context (path, referrer, utm_*, screen width) with each event. Default true. */
+  sendContext?: boolean;
+  /**
+   * Send events from a browser under automation (navigator.webdriver is true: Playwright,
+   * Puppeteer, Selenium). Default false: such events are dropped with a report. Tests that drive
+   * a real browser set this, or `window.EVENT_INGEST_ALLOW_AUTOMATION = true` before the SDK runs.
+   */
+  allowAutomation?: boolean;
 }
 
 export interface Tracker {
   readonly sessionId: string;
   /** Queues one event; never throws, never blocks. */
-  track(eventType: EventType, payload?: EventPayload): void;
+  track<T extends EventType>(eventType: T, ...payload: PayloadArgument<T>): void;
   /** Sends what is queued now (unless a retry is already scheduled); resolves when that attempt is over. */
   flush(): Promise<void>;
   /** Sends what is left, detaches from the page, and ignores later track() calls. */
@@ -85,6 +100,10 @@ export function createTracker(options: TrackerOptions): Tracker {
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
+  const campaign = options.sendContext === false ? undefined : tabCampaign();
+  const automated =
+    navigator.webdriver === true &&
+    !(options.allowAutomation ?? (globalThis as { EVENT_INGEST_ALLOW_AUTOMATION?: unknown }).EVENT_INGEST_ALLOW_AUTOMATION === true);
 
   const report = (entry: DeliveryReport) => {
     try {
@@ -94,11 +113,14 @@ export function createTracker(options: TrackerOptions): Tracker {
     }
   };
 
-  function track(eventType: EventType, payload: EventPayload = {}): void {
+  // Typed per event type through the Tracker interface; here any event type and object.
+  function track(eventType: EventType, payload: object = {}): void {
     if (stopped) return report({ type: "dropped", events: 1, reason: "the tracker is shut down" });
+    if (automated) return report({ type: "dropped", events: 1, reason: "automated browser (navigator.webdriver); see allowAutomation" });
     let event: QueuedEvent;
     try {
-      event = queuedEvent(JSON.stringify({ event_id: randomId(), session_id: sessionId, event_type: eventType, payload, timestamp: Date.now() }));
+      const context = campaign === undefined ? undefined : pageContext(campaign);
+      event = queuedEvent(JSON.stringify({ event_id: randomId(), session_id: sessionId, event_type: eventType, payload, context, timestamp: Date.now() }));
     } catch {
       return report({ type: "dropped", events: 1, reason: "the payload cannot be serialised to JSON" });
     }

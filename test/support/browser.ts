@@ -39,11 +39,17 @@ export interface Browser {
   close: () => Promise<void>;
 }
 
-/** Chromium with a fresh profile, removed on close. */
-export async function launchBrowser(): Promise<Browser> {
+/**
+ * Chromium with a fresh profile, removed on close. Under Playwright navigator.webdriver is true,
+ * so the SDK declines to send unless told otherwise: every page gets the documented opt-in
+ * (window.EVENT_INGEST_ALLOW_AUTOMATION = true) before its scripts run, unless
+ * `allowAutomation` is false (to test the SDK's refusal itself).
+ */
+export async function launchBrowser({ allowAutomation = true }: { allowAutomation?: boolean } = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) throw new Error(`chromium not found at ${CHROMIUM_PATH} (apt-get install chromium)`);
   const profile = mkdtempSync(join(tmpdir(), "event-ingest-chromium-"));
   const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, headless: true, args: FLAGS });
+  if (allowAutomation) await context.addInitScript("window.EVENT_INGEST_ALLOW_AUTOMATION = true;");
   return {
     context,
     close: async () => {
