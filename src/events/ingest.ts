@@ -1,6 +1,7 @@
 import { MAX_USER_AGENT_LENGTH, UserAgentClassifier } from "../agent/user-agent";
 import type { Config } from "../config";
-import type { AppendResult, EventStore, NewEvent } from "../db/store";
+import type { EventStore } from "../db/interfaces";
+import type { AppendResult, NewEvent } from "../db/model";
 import type { Metrics } from "../metrics/metrics";
 import type { EventBody } from "./model";
 import { type PreparedEvent, prepareEvent } from "./service";
