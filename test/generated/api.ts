@@ -354,11 +354,39 @@ export interface operations {
                      */
                     event_type: "card_click" | "sage_query" | "filter_change";
                     /**
-                     * @description Free-form JSON object describing the event; its shape depends on event_type.
+                     * @description JSON object describing the event; the tracking plan lists the known properties per event_type, and PAYLOAD_SCHEMA says what happens to one that breaks them (flag: stored and marked, enforce: 422, off: not checked).
                      * @default {}
                      */
                     payload?: {
                         [key: string]: unknown;
+                    };
+                    /**
+                     * @description Where the event came from. Sent by the SDK with every event; all fields optional.
+                     * @example {
+                     *       "path": "/search",
+                     *       "referrer": "https://www.example.org/",
+                     *       "utm_source": "newsletter",
+                     *       "utm_medium": "email",
+                     *       "screen_width": 1440
+                     *     }
+                     */
+                    context?: {
+                        /** @description The page's path (location.pathname), without query string or fragment. At most 1024 characters. */
+                        path?: string;
+                        /** @description The page the user came from (document.referrer), origin and path only. At most 2048 characters. */
+                        referrer?: string;
+                        /** @description utm_source of the landing page URL. At most 256 characters. */
+                        utm_source?: string;
+                        /** @description utm_medium of the landing page URL. At most 256 characters. */
+                        utm_medium?: string;
+                        /** @description utm_campaign of the landing page URL. At most 256 characters. */
+                        utm_campaign?: string;
+                        /** @description utm_term of the landing page URL. At most 256 characters. */
+                        utm_term?: string;
+                        /** @description utm_content of the landing page URL. At most 256 characters. */
+                        utm_content?: string;
+                        /** @description screen.width in CSS pixels. */
+                        screen_width?: number;
                     };
                     /**
                      * Format: uuid
@@ -387,11 +415,39 @@ export interface operations {
                      */
                     event_type: "card_click" | "sage_query" | "filter_change";
                     /**
-                     * @description Free-form JSON object describing the event; its shape depends on event_type.
+                     * @description JSON object describing the event; the tracking plan lists the known properties per event_type, and PAYLOAD_SCHEMA says what happens to one that breaks them (flag: stored and marked, enforce: 422, off: not checked).
                      * @default {}
                      */
                     payload?: {
                         [key: string]: unknown;
+                    };
+                    /**
+                     * @description Where the event came from. Sent by the SDK with every event; all fields optional.
+                     * @example {
+                     *       "path": "/search",
+                     *       "referrer": "https://www.example.org/",
+                     *       "utm_source": "newsletter",
+                     *       "utm_medium": "email",
+                     *       "screen_width": 1440
+                     *     }
+                     */
+                    context?: {
+                        /** @description The page's path (location.pathname), without query string or fragment. At most 1024 characters. */
+                        path?: string;
+                        /** @description The page the user came from (document.referrer), origin and path only. At most 2048 characters. */
+                        referrer?: string;
+                        /** @description utm_source of the landing page URL. At most 256 characters. */
+                        utm_source?: string;
+                        /** @description utm_medium of the landing page URL. At most 256 characters. */
+                        utm_medium?: string;
+                        /** @description utm_campaign of the landing page URL. At most 256 characters. */
+                        utm_campaign?: string;
+                        /** @description utm_term of the landing page URL. At most 256 characters. */
+                        utm_term?: string;
+                        /** @description utm_content of the landing page URL. At most 256 characters. */
+                        utm_content?: string;
+                        /** @description screen.width in CSS pixels. */
+                        screen_width?: number;
                     };
                     /**
                      * Format: uuid
@@ -537,11 +593,39 @@ export interface operations {
                          */
                         event_type: "card_click" | "sage_query" | "filter_change";
                         /**
-                         * @description Free-form JSON object describing the event; its shape depends on event_type.
+                         * @description JSON object describing the event; the tracking plan lists the known properties per event_type, and PAYLOAD_SCHEMA says what happens to one that breaks them (flag: stored and marked, enforce: 422, off: not checked).
                          * @default {}
                          */
                         payload?: {
                             [key: string]: unknown;
+                        };
+                        /**
+                         * @description Where the event came from. Sent by the SDK with every event; all fields optional.
+                         * @example {
+                         *       "path": "/search",
+                         *       "referrer": "https://www.example.org/",
+                         *       "utm_source": "newsletter",
+                         *       "utm_medium": "email",
+                         *       "screen_width": 1440
+                         *     }
+                         */
+                        context?: {
+                            /** @description The page's path (location.pathname), without query string or fragment. At most 1024 characters. */
+                            path?: string;
+                            /** @description The page the user came from (document.referrer), origin and path only. At most 2048 characters. */
+                            referrer?: string;
+                            /** @description utm_source of the landing page URL. At most 256 characters. */
+                            utm_source?: string;
+                            /** @description utm_medium of the landing page URL. At most 256 characters. */
+                            utm_medium?: string;
+                            /** @description utm_campaign of the landing page URL. At most 256 characters. */
+                            utm_campaign?: string;
+                            /** @description utm_term of the landing page URL. At most 256 characters. */
+                            utm_term?: string;
+                            /** @description utm_content of the landing page URL. At most 256 characters. */
+                            utm_content?: string;
+                            /** @description screen.width in CSS pixels. */
+                            screen_width?: number;
                         };
                         /**
                          * Format: uuid
@@ -579,11 +663,39 @@ export interface operations {
                          */
                         event_type: "card_click" | "sage_query" | "filter_change";
                         /**
-                         * @description Free-form JSON object describing the event; its shape depends on event_type.
+                         * @description JSON object describing the event; the tracking plan lists the known properties per event_type, and PAYLOAD_SCHEMA says what happens to one that breaks them (flag: stored and marked, enforce: 422, off: not checked).
                          * @default {}
                          */
                         payload?: {
                             [key: string]: unknown;
+                        };
+                        /**
+                         * @description Where the event came from. Sent by the SDK with every event; all fields optional.
+                         * @example {
+                         *       "path": "/search",
+                         *       "referrer": "https://www.example.org/",
+                         *       "utm_source": "newsletter",
+                         *       "utm_medium": "email",
+                         *       "screen_width": 1440
+                         *     }
+                         */
+                        context?: {
+                            /** @description The page's path (location.pathname), without query string or fragment. At most 1024 characters. */
+                            path?: string;
+                            /** @description The page the user came from (document.referrer), origin and path only. At most 2048 characters. */
+                            referrer?: string;
+                            /** @description utm_source of the landing page URL. At most 256 characters. */
+                            utm_source?: string;
+                            /** @description utm_medium of the landing page URL. At most 256 characters. */
+                            utm_medium?: string;
+                            /** @description utm_campaign of the landing page URL. At most 256 characters. */
+                            utm_campaign?: string;
+                            /** @description utm_term of the landing page URL. At most 256 characters. */
+                            utm_term?: string;
+                            /** @description utm_content of the landing page URL. At most 256 characters. */
+                            utm_content?: string;
+                            /** @description screen.width in CSS pixels. */
+                            screen_width?: number;
                         };
                         /**
                          * Format: uuid
