@@ -2,9 +2,10 @@ import { cors } from "@elysiajs/cors";
 import { Elysia } from "elysia";
 import { adminRoutes } from "./admin/routes";
 import type { Config } from "./config";
-import type { EventReader, EventStore } from "./db/interfaces";
+import type { EventReader, EventStore, WritePathGauges } from "./db/interfaces";
 import { batchRoutes } from "./events/batch-routes";
 import { createIngest } from "./events/ingest";
+import { ingestRoutes as declareIngestRoutes } from "./events/ingest-routes";
 import { eventRoutes } from "./events/routes";
 import { exportRoutes } from "./export/routes";
 import { healthRoutes } from "./health/routes";
@@ -12,11 +13,9 @@ import { apiDocs } from "./http/docs";
 import { errorHandling } from "./http/error-handler";
 import { listingRoutes } from "./listing/routes";
 import type { Logger } from "./logger";
-import { countingAcceptedEvents } from "./metrics/counting-store";
-import { httpMetrics } from "./metrics/http";
+import { instrument } from "./metrics/instrument";
 import type { Metrics } from "./metrics/metrics";
 import { metricsRoutes } from "./metrics/routes";
-import { rateLimit } from "./ratelimit/plugin";
 import type { RetentionJob } from "./retention/job";
 import type { SdkBundle } from "./sdk/bundle";
 import { sdkRoutes } from "./sdk/routes";
@@ -37,7 +36,8 @@ export interface AppDeps {
     | "botFilter"
     | "storeUserAgent"
   >;
-  store: EventStore;
+  /** Where events are written; its queue depth and commit sizes reach /metrics where it exposes them. */
+  store: EventStore & Partial<WritePathGauges>;
   reader: EventReader;
   retention: RetentionJob;
   metrics: Metrics;
@@ -49,13 +49,14 @@ export interface AppDeps {
 
 /** Builds the whole HTTP app from injected config and store; tests build one per case. */
 export function createApp({ config, store: rawStore, reader, retention, metrics, logger, sdk, now = Date.now }: AppDeps) {
-  const store = countingAcceptedEvents(rawStore, metrics);
+  const ingestRoutes = declareIngestRoutes({ config, now });
+  const { store, plugin: measured } = instrument({ metrics, store: rawStore, isIngest: ingestRoutes.isIngest });
   const { adminToken } = config;
   const ingest = createIngest({ config, store, metrics });
   // normalize: false makes validation strict: the default normaliser turns an array payload
   // into {"0": ...} and null into {}, instead of rejecting them.
   return new Elysia({ normalize: false })
-    .use(httpMetrics(metrics))
+    .use(measured)
     .use(errorHandling(logger))
     .use(
       cors({
@@ -69,11 +70,10 @@ export function createApp({ config, store: rawStore, reader, retention, metrics,
         maxAge: 86400,
       }),
     )
-    .use(rateLimit({ config, now }))
     .use(apiDocs())
     .use(healthRoutes(store))
-    .use(eventRoutes({ config, ingest, logger }))
-    .use(batchRoutes({ config, ingest, logger }))
+    .use(eventRoutes({ config, ingest, ingestRoutes, logger }))
+    .use(batchRoutes({ config, ingest, ingestRoutes, logger }))
     .use(sdkRoutes(sdk))
     .use(statsRoutes({ reader, adminToken, now }))
     .use(listingRoutes({ reader, adminToken }))

@@ -46,7 +46,7 @@ const sdk = await loadSdk();
 const database = await openDatabaseOrExit(config);
 const { store, reader, pruner } = database;
 const retention = new RetentionJob({ pruner, retentionDays: config.retentionDays, intervalMs: config.retentionIntervalMinutes * 60_000, logger });
-const metrics = new Metrics({ writePath: store, databaseFile: database.databaseFile });
+const metrics = new Metrics({ databaseFile: database.databaseFile });
 
 const app = createApp({ config, store, reader, retention, metrics, logger, sdk }).listen({
   port: config.port,

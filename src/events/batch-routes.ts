@@ -1,22 +1,26 @@
 import { Elysia } from "elysia";
 import type { Config } from "../config";
-import { readJsonBody } from "../http/body";
 import { type ErrorDetail, errorEnvelope } from "../http/errors";
 import { INGEST_FAILURES, jsonOrTextBody, success } from "../http/openapi";
 import { validationFailed } from "../http/validation";
 import type { Logger } from "../logger";
 import { batchAcceptedResponse, batchEnvelope, batchExamples, sortBatch } from "./batch";
 import type { Ingest } from "./ingest";
+import type { IngestRoutes } from "./ingest-routes";
 import { readClientTime } from "./service";
 
 export interface BatchRoutesDeps {
   config: Pick<Config, "maxBodyBytes" | "maxBatchEvents">;
   ingest: Ingest;
+  /** Declares the route an ingest route (src/events/ingest-routes.ts). */
+  ingestRoutes: IngestRoutes;
   logger: Logger;
 }
 
-export function batchRoutes({ config, ingest, logger }: BatchRoutesDeps) {
-  return new Elysia({ name: "events-batch", prefix: "/api" }).post(
+export function batchRoutes({ config, ingest, ingestRoutes, logger }: BatchRoutesDeps) {
+  return new Elysia({ name: "events-batch", prefix: "/api" })
+    .use(ingestRoutes.routes)
+    .post(
     "/events/batch",
     async ({ body, request, status }) => {
       const receivedAt = new Date();
@@ -33,7 +37,7 @@ export function batchRoutes({ config, ingest, logger }: BatchRoutesDeps) {
       return status(202, { status: "accepted" as const, accepted: inserted, duplicates, rejected });
     },
     {
-      parse: ({ request }) => readJsonBody(request, config.maxBodyBytes),
+      ingest: true,
       body: batchEnvelope(config.maxBatchEvents),
       response: { 202: batchAcceptedResponse, 400: errorEnvelope, 413: errorEnvelope, 415: errorEnvelope, 422: errorEnvelope, 503: errorEnvelope },
       detail: {

@@ -1,21 +1,25 @@
 import { Elysia } from "elysia";
 import type { Config } from "../config";
 import type { Logger } from "../logger";
-import { readJsonBody } from "../http/body";
 import { errorEnvelope } from "../http/errors";
 import { INGEST_FAILURES, jsonOrTextBody, success } from "../http/openapi";
 import { validationFailed } from "../http/validation";
 import { acceptedResponse, eventBody, eventExamples } from "./model";
 import type { Ingest } from "./ingest";
+import type { IngestRoutes } from "./ingest-routes";
 
 export interface EventRoutesDeps {
   config: Pick<Config, "maxBodyBytes">;
   ingest: Ingest;
+  /** Declares the route an ingest route (src/events/ingest-routes.ts). */
+  ingestRoutes: IngestRoutes;
   logger: Logger;
 }
 
-export function eventRoutes({ config, ingest, logger }: EventRoutesDeps) {
-  return new Elysia({ name: "events", prefix: "/api" }).post(
+export function eventRoutes({ config, ingest, ingestRoutes, logger }: EventRoutesDeps) {
+  return new Elysia({ name: "events", prefix: "/api" })
+    .use(ingestRoutes.routes)
+    .post(
     "/events",
     async ({ body, request, status }) => {
       const origin = ingest.origin(request);
@@ -28,7 +32,7 @@ export function eventRoutes({ config, ingest, logger }: EventRoutesDeps) {
       return status(202, duplicates > 0 ? { status: "accepted" as const, duplicate: true as const } : { status: "accepted" as const });
     },
     {
-      parse: ({ request }) => readJsonBody(request, config.maxBodyBytes),
+      ingest: true,
       body: eventBody,
       response: { 202: acceptedResponse, 400: errorEnvelope, 413: errorEnvelope, 415: errorEnvelope, 422: errorEnvelope, 503: errorEnvelope },
       detail: {

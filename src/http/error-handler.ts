@@ -1,8 +1,9 @@
 import type { ValueError } from "@sinclair/typebox/errors";
 import { Elysia } from "elysia";
-import { StoreOverloadedError, StoreUnavailableError } from "../db/errors";
+import { StoreUnavailableError } from "../db/errors";
 import type { Logger } from "../logger";
-import { type ErrorDetail, type ErrorEnvelope, HttpError } from "./errors";
+import { classifyError, thrownError } from "./error-classification";
+import { type ErrorEnvelope, HttpError } from "./errors";
 import { validationDetails, validationFailed } from "./validation";
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -14,14 +15,20 @@ function envelope(status: number, body: Omit<ErrorEnvelope, "request_id">, reque
   );
 }
 
-function problem(code: string, message: string, details: ErrorDetail[] = []) {
-  return { error: code, message, details };
-}
+// The sentence for each reason whose error carries none of its own.
+const MESSAGES: Record<string, string> = {
+  malformed_body: "The request body could not be parsed.",
+  overloaded: "Too many events are waiting to be stored; retry shortly.",
+  storage_unavailable: "Events cannot be stored right now; retry shortly.",
+  internal_error: "An unexpected error occurred; it has been logged.",
+};
+const RETRY_SHORTLY = { "retry-after": "1" };
 
 /**
  * Gives every request an id (taken from a sane incoming x-request-id, else fresh) and turns
- * every failure into the JSON error envelope. Real faults are logged with the id and answered
- * with a generic 500: no stack, path or SQL leaves the process.
+ * every failure into the JSON error envelope, with the status and code classifyError gives it.
+ * Real faults are logged with the id and answered with a generic 500: no stack, path or SQL
+ * leaves the process.
  */
 export function errorHandling(logger: Logger) {
   const loggedStoreFailures = new WeakSet<Error>();
@@ -32,38 +39,35 @@ export function errorHandling(logger: Logger) {
     })
     .onError({ as: "global" }, ({ code, error, set, request }) => {
       const requestId = String(set.headers["x-request-id"] ?? crypto.randomUUID());
-      // Elysia wraps whatever a body parser throws in a ParseError; ours carry their own status.
-      const thrown = code === "PARSE" && error.cause instanceof HttpError ? error.cause : error;
+      const thrown = thrownError(code, error);
+      const { status, reason } = classifyError(code, error);
       if (thrown instanceof HttpError) {
-        return envelope(thrown.status, problem(thrown.code, thrown.message, thrown.details), requestId, thrown.headers);
+        return envelope(status, { error: reason, message: thrown.message, details: thrown.details }, requestId, thrown.headers);
       }
-      switch (code) {
-        case "VALIDATION": {
+      switch (reason) {
+        case "validation_failed": {
           // A value that fails after a transform (e.g. query coercion) arrives as Elysia's
           // TransformDecodeCheckError: one ValueError under `error`, no `all` list.
           const decodeFailure = (error as { error?: ValueError }).error;
-          const failures = error.all ?? (decodeFailure ? [decodeFailure] : []);
+          const failures = (error as { all?: ValueError[] }).all ?? (decodeFailure ? [decodeFailure] : []);
           const invalid = validationFailed(validationDetails(failures));
-          return envelope(invalid.status, problem(invalid.code, invalid.message, invalid.details), requestId);
+          return envelope(status, { error: reason, message: invalid.message, details: invalid.details }, requestId);
         }
-        case "NOT_FOUND":
-          return envelope(404, problem("not_found", `No route for ${request.method} ${new URL(request.url).pathname}.`), requestId);
-        case "PARSE":
-          return envelope(400, problem("malformed_body", "The request body could not be parsed."), requestId);
+        case "not_found":
+          return envelope(status, { error: reason, message: `No route for ${request.method} ${new URL(request.url).pathname}.`, details: [] }, requestId);
+        case "overloaded":
+          // Expected under overload and answered at once; logging each refusal would add to the load.
+          return envelope(status, { error: reason, message: MESSAGES[reason]!, details: [] }, requestId, RETRY_SHORTLY);
+        case "storage_unavailable":
+          // Every request of a failed commit shares one error: log it once, not once per request.
+          if (thrown instanceof StoreUnavailableError && !loggedStoreFailures.has(thrown)) {
+            loggedStoreFailures.add(thrown);
+            logger.warn({ err: thrown, requestId }, "storage unavailable");
+          }
+          return envelope(status, { error: reason, message: MESSAGES[reason]!, details: [] }, requestId, RETRY_SHORTLY);
+        case "internal_error":
+          logger.error({ err: error, requestId, method: request.method, url: request.url }, "unhandled error");
       }
-      if (error instanceof StoreOverloadedError) {
-        // Expected under overload and answered at once; logging each refusal would add to the load.
-        return envelope(503, problem("overloaded", "Too many events are waiting to be stored; retry shortly."), requestId, { "retry-after": "1" });
-      }
-      if (error instanceof StoreUnavailableError) {
-        // Every request of a failed commit shares one error: log it once, not once per request.
-        if (!loggedStoreFailures.has(error)) {
-          loggedStoreFailures.add(error);
-          logger.warn({ err: error, requestId }, "storage unavailable");
-        }
-        return envelope(503, problem("storage_unavailable", "Events cannot be stored right now; retry shortly."), requestId, { "retry-after": "1" });
-      }
-      logger.error({ err: error, requestId, method: request.method, url: request.url }, "unhandled error");
-      return envelope(500, problem("internal_error", "An unexpected error occurred; it has been logged."), requestId);
+      return envelope(status, { error: reason, message: MESSAGES[reason] ?? MESSAGES.internal_error!, details: [] }, requestId);
     });
 }

@@ -5,8 +5,6 @@ import { EVENT_TYPES } from "../events/model";
 import { VIOLATION_REASONS } from "../events/violations";
 
 export interface MetricsOptions {
-  /** Queue depth and commit sizes, where the write path exposes them. */
-  writePath?: WritePathGauges;
   /** The SQLite file whose size (with its WAL) is reported; absent for `:memory:`. */
   databaseFile?: string;
 }
@@ -57,29 +55,11 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor({ writePath, databaseFile }: MetricsOptions) {
+  constructor({ databaseFile }: MetricsOptions = {}) {
     collectDefaultMetrics({ register: this.registry });
     // Every type starts at 0, so a rate() over a type with no events yet is 0, not absent.
     for (const type of EVENT_TYPES) this.eventsAccepted.inc({ event_type: type }, 0);
     for (const action of ["dropped", "flagged"]) this.botEvents.inc({ action }, 0);
-
-    if (writePath) {
-      new Gauge({
-        name: "event_ingest_write_queue_depth",
-        help: "Events accepted by the write path and not yet committed (waiting, or in the commit under way).",
-        registers: [this.registry],
-        collect() {
-          this.set(writePath.queuedEvents());
-        },
-      });
-      const batchSize = new Histogram({
-        name: "event_ingest_commit_batch_size",
-        help: "Events per group commit.",
-        buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000],
-        registers: [this.registry],
-      });
-      writePath.onCommit((events) => batchSize.observe(events));
-    }
 
     if (databaseFile) {
       new Gauge({
@@ -93,6 +73,25 @@ export class Metrics {
         },
       });
     }
+  }
+
+  /** Queue depth and commit sizes of the write path; called once, by instrument (./instrument.ts). */
+  watchWritePath(writePath: WritePathGauges): void {
+    new Gauge({
+      name: "event_ingest_write_queue_depth",
+      help: "Events accepted by the write path and not yet committed (waiting, or in the commit under way).",
+      registers: [this.registry],
+      collect() {
+        this.set(writePath.queuedEvents());
+      },
+    });
+    const batchSize = new Histogram({
+      name: "event_ingest_commit_batch_size",
+      help: "Events per group commit.",
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000],
+      registers: [this.registry],
+    });
+    writePath.onCommit((events) => batchSize.observe(events));
   }
 }
 

@@ -33,7 +33,7 @@ function readSide(config: Config, database: EventDatabase, now: () => number) {
     now,
     pauseMs: 0,
   });
-  const metrics = new Metrics({ writePath: database.store, databaseFile: database.databaseFile });
+  const metrics = new Metrics({ databaseFile: database.databaseFile });
   return { reader: database.reader, pruner: database.pruner, retention, metrics };
 }
 
