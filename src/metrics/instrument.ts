@@ -19,7 +19,7 @@ export interface InstrumentOptions {
  * The plugin must be used before the error handler: its onError only notes the failure.
  */
 export function instrument({ metrics, store, isIngest }: InstrumentOptions) {
-  if (store.queuedEvents && store.onCommit) metrics.watchWritePath({ queuedEvents: store.queuedEvents.bind(store), onCommit: store.onCommit.bind(store) });
+  if (exposesWritePath(store)) metrics.watchWritePath(store);
   const started = new WeakMap<Request, number>();
   const failures = new WeakMap<Request, { code: unknown; error: unknown }>();
   const plugin = new Elysia()
@@ -42,4 +42,8 @@ export function instrument({ metrics, store, isIngest }: InstrumentOptions) {
       if (refused && isIngest(request)) metrics.eventsRejected.inc({ reason: refused.reason });
     });
   return { store: countingAcceptedEvents(store, metrics), plugin };
+}
+
+function exposesWritePath(store: EventStore & Partial<WritePathGauges>): store is EventStore & WritePathGauges {
+  return typeof store.queuedEvents === "function" && typeof store.onCommit === "function";
 }

@@ -75,23 +75,37 @@ export class Metrics {
     }
   }
 
-  /** Queue depth and commit sizes of the write path; called once, by instrument (./instrument.ts). */
+  private writePath: WritePathGauges | undefined;
+  private readonly watchedWritePaths = new WeakSet<WritePathGauges>();
+  private readonly commitBatchSize = new Histogram({
+    name: "event_ingest_commit_batch_size",
+    help: "Events per group commit.",
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000],
+    registers: [],
+  });
+
+  /**
+   * Reports the write path's queue depth and commit sizes; called by instrument (./instrument.ts).
+   * The series appear with the first write path watched; an app built again on the same
+   * metrics and store (as a test may) subscribes once.
+   */
   watchWritePath(writePath: WritePathGauges): void {
-    new Gauge({
-      name: "event_ingest_write_queue_depth",
-      help: "Events accepted by the write path and not yet committed (waiting, or in the commit under way).",
-      registers: [this.registry],
-      collect() {
-        this.set(writePath.queuedEvents());
-      },
-    });
-    const batchSize = new Histogram({
-      name: "event_ingest_commit_batch_size",
-      help: "Events per group commit.",
-      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000],
-      registers: [this.registry],
-    });
-    writePath.onCommit((events) => batchSize.observe(events));
+    if (this.writePath === undefined) {
+      const metrics = this;
+      new Gauge({
+        name: "event_ingest_write_queue_depth",
+        help: "Events accepted by the write path and not yet committed (waiting, or in the commit under way).",
+        registers: [this.registry],
+        collect() {
+          this.set(metrics.writePath?.queuedEvents() ?? 0);
+        },
+      });
+      this.registry.registerMetric(this.commitBatchSize);
+    }
+    this.writePath = writePath;
+    if (this.watchedWritePaths.has(writePath)) return;
+    this.watchedWritePaths.add(writePath);
+    writePath.onCommit((events) => this.commitBatchSize.observe(events));
   }
 }
 
