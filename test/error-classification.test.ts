@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { parseConfig } from "../src/config";
-import { type EventStore, StoreOverloadedError, StoreUnavailableError } from "../src/db/store";
+import type { EventStore } from "../src/db/interfaces";
+import { StoreOverloadedError, StoreUnavailableError } from "../src/db/errors";
 import { EVENT_TYPES } from "../src/events/model";
 import { classifyError } from "../src/http/error-classification";
 import { HttpError } from "../src/http/errors";
@@ -22,7 +23,7 @@ async function scrape(app: Awaited<ReturnType<typeof appWith>>): Promise<string>
 }
 
 describe("one classification: every failure has one status and reason", () => {
-  test.each([
+  const cases: [string, string, unknown, number, string][] = [
     ["an HttpError", "UNKNOWN", new HttpError(415, "unsupported_media_type", "x"), 415, "unsupported_media_type"],
     ["an HttpError a body parser threw", "PARSE", new Error("parse", { cause: new HttpError(413, "payload_too_large", "x") }), 413, "payload_too_large"],
     ["a rate limit", "UNKNOWN", new RateLimitedError(3), 429, "rate_limited"],
@@ -32,9 +33,12 @@ describe("one classification: every failure has one status and reason", () => {
     ["an unknown route", "NOT_FOUND", new Error("n"), 404, "not_found"],
     ["an unparseable body", "PARSE", new Error("p"), 400, "malformed_body"],
     ["anything else", "UNKNOWN", new Error("bug"), 500, "internal_error"],
-  ] as const)("%s", (_label, code, error, status, reason) => {
-    expect(classifyError(code, error)).toEqual({ status, reason });
-  });
+  ];
+  for (const [label, code, error, status, reason] of cases) {
+    test(`${label}: ${status} ${reason}`, () => {
+      expect(classifyError(code, error)).toEqual({ status, reason });
+    });
+  }
 });
 
 describe("the metrics count a refusal exactly as the error handler answers it", () => {
