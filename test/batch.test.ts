@@ -161,7 +161,7 @@ for (const backend of backends) {
         ctx = await buildApp(backend, { MAX_BATCH_EVENTS: "5" });
         expect((await postJson(ctx.app, BATCH, { batch: Array.from({ length: 5 }, () => event()) })).status).toBe(202);
         const error = await expectError(await postJson(ctx.app, BATCH, { batch: Array.from({ length: 6 }, () => event()) }), 422, "validation_failed");
-        expect(error.details).toEqual([{ path: "/batch", message: "must hold at most 5 item(s)" }]);
+        expect(error.details).toEqual([{ path: "/batch", message: "must hold at most 5 items" }]);
         expect(await ctx.db.count()).toBe(5);
       });
 

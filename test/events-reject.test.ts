@@ -51,7 +51,7 @@ for (const backend of backends) {
     describe("session_id must be a string of 1..64 characters", () => {
       const cases: [string, unknown, RegExp][] = [
         ["missing", undefined, /required/],
-        ["empty", "", /at least 1/],
+        ["empty", "", /must not be empty/],
         ["65 characters", "s".repeat(65), /at most 64/],
         ["a number", 42, /string/],
         ["null", null, /string/],

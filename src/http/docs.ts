@@ -5,6 +5,7 @@ import packageJson from "../../package.json";
 import { ADMIN_SECURITY_SCHEME } from "../auth/admin-token";
 import { errorEnvelope, HttpError } from "./errors";
 import { ENVELOPE_SCHEMA_NAME } from "./openapi";
+import { appRoutes } from "./routes-table";
 
 export const UI_PATH = "/swagger";
 export const SPEC_PATH = `${UI_PATH}/json`;
@@ -86,10 +87,7 @@ function complete(operation: Operation, detail: Detail, body: unknown): Operatio
 /** The OpenAPI 3.1 document of every route of `app` that is not hidden. */
 export function openApiDocument(app: AnyElysia) {
   const { paths } = toOpenAPISchema(app, undefined, undefined, undefined, OPENAPI_VERSION) as unknown as { paths: Record<string, Record<string, Operation>> };
-  // The same route list toOpenAPISchema reads (protected in Elysia's types): a plugin's view of
-  // it is the whole app's once the plugin is mounted.
-  const routes = (app as unknown as { getGlobalRoutes(): { method: string; path: string; hooks?: unknown }[] }).getGlobalRoutes();
-  for (const route of routes) {
+  for (const route of appRoutes(app)) {
     const hooks = route.hooks as { detail?: Detail & { hide?: boolean }; body?: unknown } | undefined;
     if (!hooks?.detail || hooks.detail.hide) continue;
     const path = route.path.replace(/:([^/]+)/g, "{$1}");

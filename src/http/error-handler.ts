@@ -4,7 +4,8 @@ import { StoreUnavailableError } from "../db/errors";
 import type { Logger } from "../logger";
 import { classifyError, thrownError } from "./error-classification";
 import { type ErrorEnvelope, HttpError } from "./errors";
-import { validationDetails, validationFailed } from "./validation";
+import { allowedMethods, appRoutes } from "./routes-table";
+import { queryListDetails, validationDetails, validationFailed } from "./validation";
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -32,7 +33,8 @@ const RETRY_SHORTLY = { "retry-after": "1" };
  */
 export function errorHandling(logger: Logger) {
   const loggedStoreFailures = new WeakSet<Error>();
-  return new Elysia({ name: "error-handling" })
+  const plugin = new Elysia({ name: "error-handling" });
+  return plugin
     .onRequest(({ request, set }) => {
       const incoming = request.headers.get("x-request-id");
       set.headers["x-request-id"] = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
@@ -49,12 +51,27 @@ export function errorHandling(logger: Logger) {
           // A value that fails after a transform (e.g. query coercion) arrives as Elysia's
           // TransformDecodeCheckError: one ValueError under `error`, no `all` list.
           const decodeFailure = (error as { error?: ValueError }).error;
-          const failures = (error as { all?: ValueError[] }).all ?? (decodeFailure ? [decodeFailure] : []);
-          const invalid = validationFailed(validationDetails(failures));
+          const inQuery = (error as { type?: string }).type === "query" || decodeFailure !== undefined;
+          const details = validationDetails((error as { all?: ValueError[] }).all ?? [], "", { byParameter: inQuery });
+          if (inQuery) {
+            for (const detail of queryListDetails(new URL(request.url).searchParams)) {
+              if (!details.some((known) => known.path === detail.path)) details.push(detail);
+            }
+          }
+          if (details.length === 0 && decodeFailure) details.push(...validationDetails([decodeFailure]));
+          const invalid = validationFailed(details);
           return envelope(status, { error: reason, message: invalid.message, details: invalid.details }, requestId);
         }
-        case "not_found":
-          return envelope(status, { error: reason, message: `No route for ${request.method} ${new URL(request.url).pathname}.`, details: [] }, requestId);
+        case "not_found": {
+          // A path the app knows, asked with a method it does not answer: 405 naming the ones it does.
+          const path = new URL(request.url).pathname;
+          const allow = allowedMethods(appRoutes(plugin), path);
+          if (allow.length > 0) {
+            const message = `${request.method} is not allowed on ${path}; it answers ${allow.join(", ")}.`;
+            return envelope(405, { error: "method_not_allowed", message, details: [] }, requestId, { allow: allow.join(", ") });
+          }
+          return envelope(status, { error: reason, message: `No route for ${request.method} ${path}.`, details: [] }, requestId);
+        }
         case "overloaded":
           // Expected under overload and answered at once; logging each refusal would add to the load.
           return envelope(status, { error: reason, message: MESSAGES[reason]!, details: [] }, requestId, RETRY_SHORTLY);

@@ -1,4 +1,5 @@
-import type { ValueError } from "@sinclair/typebox/errors";
+import { FormatRegistry } from "@sinclair/typebox";
+import { type ValueError, ValueErrorType } from "@sinclair/typebox/errors";
 import { type ErrorDetail, HttpError } from "./errors";
 
 const MAX_FAILURES = 64;
@@ -9,16 +10,40 @@ const MAX_FAILURES = 64;
  * by path and phrased from the schema that failed. `prefix` is the JSON Pointer of the checked
  * value inside the request body (e.g. `/batch/3`), so paths always point into the body.
  */
-export function validationDetails(errors: Iterable<ValueError>, prefix = ""): ErrorDetail[] {
+export function validationDetails(errors: Iterable<ValueError>, prefix = "", { byParameter = false } = {}): ErrorDetail[] {
   const byPath = new Map<string, string>();
   let seen = 0;
   for (const failure of errors) {
     // An object with thousands of unknown fields must not produce a thousand-line answer.
     if (++seen > MAX_FAILURES) break;
-    const path = prefix + failure.path;
+    // A query parameter is what the caller can fix: `/event_type/1` is reported as `/event_type`.
+    const path = prefix + (byParameter ? failure.path.replace(/^(\/[^/]*).*$/, "$1") : failure.path);
     if (!byPath.has(path)) byPath.set(path, describe(failure));
   }
   return [...byPath].map(([path, message]) => ({ path, message }));
+}
+
+const QUERY_LISTS = new Map<string, string>();
+
+/**
+ * Declares a repeatable query parameter (`?p=a&p=b` or `?p=a,b`) whose items have a registered
+ * format. Elysia checks such items only after every other parameter passed (in its array
+ * decoder, with a path that names no parameter), so the error handler checks them here too and
+ * a 422 lists them with the rest.
+ */
+export function registerQueryList(parameter: string, format: string): void {
+  QUERY_LISTS.set(parameter, format);
+}
+
+/** The failing items of every declared list parameter in `search`, one detail per parameter. */
+export function queryListDetails(search: URLSearchParams): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
+  for (const [parameter, format] of QUERY_LISTS) {
+    const check = FormatRegistry.Get(format);
+    const bad = search.getAll(parameter).flatMap((value) => value.split(",")).find((item) => !check?.(item));
+    if (bad !== undefined) details.push({ path: `/${parameter}`, message: FORMAT_MESSAGES.get(format)?.(bad) ?? `is not a valid ${format}` });
+  }
+  return details;
 }
 
 /** The 422 for a request whose body breaks the rules; every failing field is listed. */
@@ -38,7 +63,21 @@ type Schema = {
   maximum?: number;
 };
 
+const plural = (count: number | undefined, noun: string) => `${count} ${noun}${count === 1 ? "" : "s"}`;
+
 const FORMATS: Record<string, string> = { uuid: "a UUID such as 3f6c2a9e-7b1d-4c55-9a0e-2d8f1b7c4e10" };
+/** Messages of the formats registered below, given the rejected value. */
+const FORMAT_MESSAGES = new Map<string, (value: string) => string>();
+
+/**
+ * A string rule checked by the schema itself, so one validation pass reports every failing
+ * field at once (a check in the handler runs only once the schema has passed, and stops at the
+ * first failure). `message` phrases a rejected value, e.g. `must be ...; got "x"`.
+ */
+export function registerFormat(name: string, check: (value: string) => boolean, message: (value: string) => string): void {
+  FormatRegistry.Set(name, check);
+  FORMAT_MESSAGES.set(name, message);
+}
 
 const PHRASES: Record<string, (schema: Schema) => string> = {
   "Expected required property": () => "is required",
@@ -46,10 +85,11 @@ const PHRASES: Record<string, (schema: Schema) => string> = {
   "Expected object": () => "must be a JSON object",
   "Expected array": () => "must be an array",
   "Expected string": () => "must be a string",
-  "Expected string length greater or equal to": (schema) => `must be at least ${schema.minLength} characters long`,
-  "Expected string length less or equal to": (schema) => `must be at most ${schema.maxLength} characters long`,
-  "Expected array length to be greater or equal to": (schema) => `must hold at least ${schema.minItems} item(s)`,
-  "Expected array length to be less or equal to": (schema) => `must hold at most ${schema.maxItems} item(s)`,
+  "Expected string length greater or equal to": (schema) =>
+    schema.minLength === 1 ? "must not be empty" : `must be at least ${plural(schema.minLength, "character")} long`,
+  "Expected string length less or equal to": (schema) => `must be at most ${plural(schema.maxLength, "character")} long`,
+  "Expected array length to be greater or equal to": (schema) => `must hold at least ${plural(schema.minItems, "item")}`,
+  "Expected array length to be less or equal to": (schema) => `must hold at most ${plural(schema.maxItems, "item")}`,
   "Expected string to match": (schema) => `must be ${FORMATS[schema.format ?? ""] ?? `a ${schema.format} string`}`,
   "Expected integer": () => "must be a whole number",
   "Expected number": () => "must be a number",
@@ -67,6 +107,8 @@ function describe(failure: ValueError): string {
   if (allowed && allowed.length > 0) {
     return `must be one of ${allowed.join(", ")}; got ${JSON.stringify(failure.value) ?? "nothing"}`;
   }
+  const formatMessage = FORMAT_MESSAGES.get(schema.format ?? "");
+  if (formatMessage && failure.type === ValueErrorType.StringFormat && typeof failure.value === "string") return formatMessage(failure.value);
   const phrase = PHRASES[failure.message.replace(/ (\d+|'[^']*' format)$/, "")];
   return phrase ? phrase(schema) : failure.message;
 }

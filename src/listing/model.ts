@@ -1,7 +1,9 @@
 import { t } from "elysia";
 import type { StoredEvent } from "../db/model";
 import { eventFilterQuery } from "../query/event-filter";
+import { registerFormat } from "../http/validation";
 import { invalidQuery } from "../query/instant";
+import { CURSOR_FORMAT } from "./cursor";
 
 export const MAX_PAGE_SIZE = 1000;
 export const DEFAULT_PAGE_SIZE = 100;
@@ -33,17 +35,25 @@ export function toApiEvent(row: StoredEvent): ApiEvent {
   };
 }
 
+const readLimit = (raw: string) => {
+  const limit = /^\d{1,4}$/.test(raw) ? Number(raw) : Number.NaN;
+  return limit >= 1 && limit <= MAX_PAGE_SIZE ? limit : undefined;
+};
+const limitMessage = (raw: string) => `must be a whole number from 1 to ${MAX_PAGE_SIZE}; got ${JSON.stringify(raw)}`;
+const PAGE_SIZE_FORMAT = "page-size";
+registerFormat(PAGE_SIZE_FORMAT, (raw) => readLimit(raw) !== undefined, limitMessage);
+
 export const listQuery = t.Object({
   ...eventFilterQuery,
-  // A string read by parseLimit: Elysia's numeric coercion reports a range error without the field name.
-  limit: t.Optional(t.String({ description: `Events per page, 1 to ${MAX_PAGE_SIZE}. Default: ${DEFAULT_PAGE_SIZE}.` })),
-  cursor: t.Optional(t.String({ maxLength: 200, description: "next_cursor of the previous page; omit for the first page." })),
+  // A string of a registered format: Elysia's numeric coercion reports a range error without the field name.
+  limit: t.Optional(t.String({ format: PAGE_SIZE_FORMAT, description: `Events per page, 1 to ${MAX_PAGE_SIZE}. Default: ${DEFAULT_PAGE_SIZE}.` })),
+  cursor: t.Optional(t.String({ maxLength: 200, format: CURSOR_FORMAT, description: "next_cursor of the previous page; omit for the first page." })),
 });
 
 export function parseLimit(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_PAGE_SIZE;
-  const limit = /^\d{1,4}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!(limit >= 1 && limit <= MAX_PAGE_SIZE)) throw invalidQuery("limit", `must be a whole number from 1 to ${MAX_PAGE_SIZE}; got ${JSON.stringify(raw)}`);
+  const limit = readLimit(raw);
+  if (limit === undefined) throw invalidQuery("limit", limitMessage(raw));
   return limit;
 }
 

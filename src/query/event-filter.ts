@@ -1,7 +1,24 @@
 import { t } from "elysia";
 import type { EventFilter } from "../db/model";
 import { EVENT_TYPES, type EventType } from "../events/model";
-import { invalidQuery, parseInstant } from "./instant";
+import { registerFormat, registerQueryList } from "../http/validation";
+import { INSTANT_FORMAT, invalidQuery, parseInstant } from "./instant";
+
+const EVENT_TYPE_FORMAT = "event-type";
+registerFormat(
+  EVENT_TYPE_FORMAT,
+  (value) => (EVENT_TYPES as readonly string[]).includes(value),
+  (value) => `must be one of ${EVENT_TYPES.join(", ")}; got ${JSON.stringify(value)}`,
+);
+registerQueryList("event_type", EVENT_TYPE_FORMAT);
+
+// No stored session_id holds these (ingest refuses them), and PostgreSQL cannot even compare them.
+const QUERY_TEXT_FORMAT = "storable-text";
+registerFormat(
+  QUERY_TEXT_FORMAT,
+  (value) => !value.includes("\u0000") && value.isWellFormed(),
+  () => "must be valid Unicode text without the NUL character (U+0000)",
+);
 
 /**
  * A time in a query string. Kept a plain string in the schema and read by parseInstant, which
@@ -9,34 +26,32 @@ import { invalidQuery, parseInstant } from "./instant";
  * and one fixed instant in both `from` and `to` is an empty range that reads as "nothing stored".
  */
 export function instantParam(description: string) {
-  return t.String({ description: `${description} ISO-8601 such as 2024-05-01T12:00:00Z (no offset means UTC), or epoch milliseconds.` });
+  return t.String({
+    format: INSTANT_FORMAT,
+    description: `${description} ISO-8601 such as 2024-05-01T12:00:00Z (no offset means UTC), or epoch milliseconds.`,
+  });
 }
 
 /**
- * Repeatable `event_type` (`?event_type=a&event_type=b`, or `a,b`). The items are plain strings
- * checked by parseEventTypes: a union of literals inside a query array fails inside Elysia's
- * array decoder with an error that names no field. `enum` still documents the choices.
+ * Repeatable `event_type` (`?event_type=a&event_type=b`, or `a,b`). The items are strings of a
+ * registered format: a union of literals inside a query array fails inside Elysia's array
+ * decoder with an error that names no field. `enum` documents the choices.
  */
-export const eventTypesParam = t.Array(t.String({ enum: [...EVENT_TYPES] }), {
+export const eventTypesParam = t.Array(t.String({ format: EVENT_TYPE_FORMAT, enum: [...EVENT_TYPES] }), {
   description: "Only these event types; repeat the parameter (or separate with commas) for several.",
 });
 
 /** The filters shared by listing and export. */
 export const eventFilterQuery = {
-  session_id: t.Optional(t.String({ minLength: 1, maxLength: 64, description: "Only events of this session." })),
+  session_id: t.Optional(t.String({ minLength: 1, maxLength: 64, format: QUERY_TEXT_FORMAT, description: "Only events of this session." })),
   event_type: t.Optional(eventTypesParam),
   from: t.Optional(instantParam("Oldest created_at included.")),
   to: t.Optional(instantParam("Newest created_at, excluded.")),
 };
 
+/** The requested types, each once; the schema (EVENT_TYPE_FORMAT) has refused any other. */
 export function parseEventTypes(raw: readonly string[] | undefined): EventType[] | undefined {
-  if (raw === undefined) return undefined;
-  for (const value of raw) {
-    if (!(EVENT_TYPES as readonly string[]).includes(value)) {
-      throw invalidQuery("event_type", `must be one of ${EVENT_TYPES.join(", ")}; got ${JSON.stringify(value)}`);
-    }
-  }
-  return [...new Set(raw as EventType[])];
+  return raw === undefined ? undefined : [...new Set(raw as EventType[])];
 }
 
 /** Checks that the range runs forwards; `from` = `to` is an empty range, not an error. */
@@ -50,9 +65,5 @@ export function parseEventFilter(query: { session_id?: string; event_type?: stri
   const from = query.from === undefined ? undefined : parseInstant(query.from, "from");
   const to = query.to === undefined ? undefined : parseInstant(query.to, "to");
   assertForwardRange(from, to);
-  // No stored session_id holds these (ingest refuses them), and PostgreSQL cannot even compare them.
-  if (query.session_id !== undefined && (query.session_id.includes("\u0000") || !query.session_id.isWellFormed())) {
-    throw invalidQuery("session_id", "must be valid Unicode text without the NUL character (U+0000)");
-  }
   return { sessionId: query.session_id, eventTypes: parseEventTypes(query.event_type), from, to };
 }

@@ -1,5 +1,6 @@
 import { isStorableTime } from "../db/model";
 import { HttpError } from "../http/errors";
+import { registerFormat } from "../http/validation";
 
 // ISO-8601 date or date-time; an offset is optional and its absence means UTC, so an answer
 // never depends on the server's time zone. A space before the offset is a "+" that query-string
@@ -7,15 +8,23 @@ import { HttpError } from "../http/errors";
 const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+\- ]\d{2}:?\d{2})?)?$/i;
 const EPOCH_MS = /^\d{1,15}$/;
 
-/** Reads an instant given as ISO-8601 or epoch milliseconds; a 422 names `field` otherwise. */
-export function parseInstant(raw: string, field: string): Date {
+/** An instant given as ISO-8601 or epoch milliseconds, in the years every backend stores. */
+function readInstant(raw: string): Date | undefined {
   const instant = EPOCH_MS.test(raw) ? new Date(Number(raw)) : parseIso(raw);
-  if (instant === undefined || !isStorableTime(instant.getTime())) {
-    throw invalidQuery(
-      field,
-      `must be an ISO-8601 time such as 2024-05-01T12:00:00Z (no offset means UTC) or epoch milliseconds, in years 1 to 9999; got ${JSON.stringify(raw)}`,
-    );
-  }
+  return instant !== undefined && isStorableTime(instant.getTime()) ? instant : undefined;
+}
+
+const instantMessage = (raw: string) =>
+  `must be an ISO-8601 time such as 2024-05-01T12:00:00Z (no offset means UTC) or epoch milliseconds, in years 1 to 9999; got ${JSON.stringify(raw)}`;
+
+/** The schema format of a time in a query string (see instantParam). */
+export const INSTANT_FORMAT = "instant";
+registerFormat(INSTANT_FORMAT, (raw) => readInstant(raw) !== undefined, instantMessage);
+
+/** Reads an instant the schema has checked; a 422 names `field` should one get through unchecked. */
+export function parseInstant(raw: string, field: string): Date {
+  const instant = readInstant(raw);
+  if (instant === undefined) throw invalidQuery(field, instantMessage(raw));
   return instant;
 }
 
