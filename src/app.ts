@@ -11,6 +11,7 @@ import { exportRoutes } from "./export/routes";
 import { healthRoutes } from "./health/routes";
 import { apiDocs } from "./http/docs";
 import { errorHandling } from "./http/error-handler";
+import { indexRoute } from "./http/links";
 import { listingRoutes } from "./listing/routes";
 import type { Logger } from "./logger";
 import { instrument } from "./metrics/instrument";
@@ -71,6 +72,7 @@ export function createApp({ config, store: rawStore, reader, retention, metrics,
       }),
     )
     .use(apiDocs())
+    .use(indexRoute())
     .use(healthRoutes(store))
     .use(eventRoutes({ config, ingest, ingestRoutes, logger }))
     .use(batchRoutes({ config, ingest, ingestRoutes, logger }))

@@ -6,9 +6,11 @@ export type BotPolicy = (typeof BOT_POLICIES)[number];
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export const SYNCHRONOUS_MODES = ["OFF", "NORMAL", "FULL", "EXTRA"] as const;
+export const LOG_FORMATS = ["json", "pretty"] as const;
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type SynchronousMode = (typeof SYNCHRONOUS_MODES)[number];
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export interface Config {
   port: number;
@@ -26,6 +28,8 @@ export interface Config {
   /** Most events one POST /api/events/batch may carry. */
   maxBatchEvents: number;
   logLevel: LogLevel;
+  /** JSON lines, or human-readable lines; unset means pretty on a terminal, JSON otherwise. */
+  logFormat: LogFormat | undefined;
   sqliteSynchronous: SynchronousMode;
   sqliteBusyTimeoutMs: number;
   /** Events accepted and not yet committed before new ones get 503 + Retry-After: bounds memory under overload. */
@@ -89,9 +93,17 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return value as T;
 }
 
+const DATABASE_URL_FORMS = "a SQLite file path such as data/events.db, :memory:, or a postgres:// or postgresql:// URL";
+
 function databaseUrl(env: Env): string {
   const raw = read(env, "DATABASE_URL") ?? "data/events.db";
-  if (/^postgres(ql)?:\/\//i.test(raw) && !URL.canParse(raw)) {
+  // Anything else with a scheme (postgress://, mysql://, sqlite://) would be taken for a file
+  // path: folders named after the URL, its password in the logs. Only the scheme is echoed.
+  const scheme = /^([a-z][a-z0-9+.-]+):/i.exec(raw)?.[1];
+  if (scheme !== undefined && !/^postgres(ql)?$/i.test(scheme)) {
+    throw new ConfigError("DATABASE_URL", `unknown scheme "${scheme}:"; expected ${DATABASE_URL_FORMS}`);
+  }
+  if (scheme !== undefined && !URL.canParse(raw)) {
     throw new ConfigError("DATABASE_URL", "not a valid URL like postgres://user:password@host:5432/database");
   }
   return raw;
@@ -179,6 +191,7 @@ export function parseConfig(env: Env): Config {
     maxBodyBytes: integer(env, "MAX_BODY_BYTES", 1024 * 1024, 256, 64 * 1024 * 1024),
     maxBatchEvents,
     logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info", (raw) => raw.toLowerCase()),
+    logFormat: read(env, "LOG_FORMAT") === undefined ? undefined : oneOf(env, "LOG_FORMAT", LOG_FORMATS, "json", (raw) => raw.toLowerCase()),
     sqliteSynchronous: oneOf(env, "SQLITE_SYNCHRONOUS", SYNCHRONOUS_MODES, "NORMAL", (raw) => raw.toUpperCase()),
     sqliteBusyTimeoutMs: integer(env, "SQLITE_BUSY_TIMEOUT_MS", 5000, 0, 600_000),
     maxPendingEvents: maxPendingEvents(env, maxBatchEvents),

@@ -2,13 +2,15 @@ import { createApp } from "./app";
 import { type Config, ConfigError, parseConfig } from "./config";
 import { UnsafeSchemaChangeError } from "./db/errors";
 import { describeDatabase, openDatabase } from "./db/open";
-import { createLogger } from "./logger";
+import packageJson from "../package.json";
+import { baseUrl, PAGES } from "./http/links";
+import { createLogger, redactCredentials } from "./logger";
 import { Metrics } from "./metrics/metrics";
 import { RetentionJob } from "./retention/job";
 import { buildSdk, type SdkBundle } from "./sdk/bundle";
 
 function fail(message: string): never {
-  process.stderr.write(`event-ingest: ${message}\n`);
+  process.stderr.write(`event-ingest: ${redactCredentials(message)}\n`);
   process.exit(1);
 }
 
@@ -32,6 +34,23 @@ async function openDatabaseOrExit(config: Config) {
   }
 }
 
+/** A few human-readable lines: where everything is. The effective config and the DDL are debug. */
+function logStartup(port: number): void {
+  const base = baseUrl(config.host, port);
+  logger.info(`${packageJson.name} ${packageJson.version} listening on ${base}`);
+  for (const page of PAGES) logger.info(`${page.name.padEnd(17)} ${base}${page.path}`);
+  const changes = database.pushed.statements.length;
+  logger.info(`database          ${describeDatabase(config.databaseUrl)} (${changes === 0 ? "schema up to date" : `${changes} schema changes applied`})`);
+  logger.info(config.adminToken ? "read endpoints    on (ADMIN_TOKEN is set)" : "read endpoints    off: set ADMIN_TOKEN to turn them on");
+  logger.debug(
+    {
+      config: { ...config, databaseUrl: describeDatabase(config.databaseUrl), port, adminToken: config.adminToken ? "(set)" : "(unset: read endpoints off)" },
+      schemaChanges: database.pushed.statements,
+    },
+    "effective configuration and the schema changes applied",
+  );
+}
+
 async function loadSdk(): Promise<SdkBundle> {
   try {
     return await buildSdk();
@@ -41,7 +60,7 @@ async function loadSdk(): Promise<SdkBundle> {
 }
 
 const config = loadConfig();
-const logger = createLogger(config.logLevel);
+const logger = createLogger(config.logLevel, config.logFormat ?? (process.stdout.isTTY ? "pretty" : "json"));
 const sdk = await loadSdk();
 const database = await openDatabaseOrExit(config);
 const { store, reader, pruner } = database;
@@ -56,13 +75,7 @@ const app = createApp({ config, store, reader, retention, metrics, logger, sdk }
   maxRequestBodySize: Number.MAX_SAFE_INTEGER,
 });
 
-logger.info(
-  {
-    config: { ...config, databaseUrl: describeDatabase(config.databaseUrl), port: app.server?.port, adminToken: config.adminToken ? "(set)" : "(unset: read endpoints off)" },
-    schemaChanges: database.pushed.statements,
-  },
-  `listening on http://${config.host}:${app.server?.port}`,
-);
+logStartup(app.server?.port ?? config.port);
 retention.start();
 
 let stopping = false;

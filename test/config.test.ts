@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { ConfigError, LOG_LEVELS, parseConfig } from "../src/config";
 import { runToExit, tempDir } from "./support/server";
 
@@ -32,6 +34,7 @@ describe("defaults", () => {
       maxBodyBytes: 1024 * 1024,
       maxBatchEvents: 500,
       logLevel: "info",
+      logFormat: undefined,
       sqliteSynchronous: "NORMAL",
       sqliteBusyTimeoutMs: 5000,
       maxPendingEvents: 1000,
@@ -65,6 +68,7 @@ describe("valid values are read", () => {
         MAX_BODY_BYTES: "65536",
         MAX_BATCH_EVENTS: "100",
         LOG_LEVEL: "DEBUG",
+        LOG_FORMAT: "Pretty",
         SQLITE_SYNCHRONOUS: "full",
         SQLITE_BUSY_TIMEOUT_MS: "250",
         MAX_PENDING_EVENTS: "2000",
@@ -96,6 +100,7 @@ describe("valid values are read", () => {
       maxBodyBytes: 65536,
       maxBatchEvents: 100,
       logLevel: "debug",
+      logFormat: "pretty",
       sqliteSynchronous: "FULL",
       sqliteBusyTimeoutMs: 250,
       maxPendingEvents: 2000,
@@ -116,6 +121,26 @@ describe("valid values are read", () => {
   test("DATABASE_URL takes postgres:// and postgresql:// URLs as they are", () => {
     for (const url of ["postgres://ingest:s3cret@db.internal:5432/events", "postgresql://localhost/events?sslmode=require"]) {
       expect(parseConfig({ DATABASE_URL: url }).databaseUrl).toBe(url);
+    }
+  });
+
+  test("DATABASE_URL with any other scheme is refused, naming what is accepted and never the password", () => {
+    for (const url of ["postgress://ingest:s3cret@127.0.0.1/events", "mysql://ingest:s3cret@db/events", "sqlite://data/events.db", "file:events.db"]) {
+      const error = (() => {
+        try {
+          parseConfig({ DATABASE_URL: url });
+        } catch (caught) {
+          return caught as Error;
+        }
+      })();
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error!.message).toStartWith(`invalid DATABASE_URL: unknown scheme "${url.split(":")[0]}:"; expected a SQLite file path`);
+      expect(error!.message).toContain(":memory:, or a postgres:// or postgresql:// URL");
+      expect(error!.message).not.toContain("s3cret");
+    }
+    // A path, relative or absolute, and :memory: are still SQLite.
+    for (const path of ["data/events.db", "/var/lib/events/events.db", ":memory:", "./events:2024.db"]) {
+      expect(parseConfig({ DATABASE_URL: path }).databaseUrl).toBe(path);
     }
   });
 
@@ -165,6 +190,7 @@ describe("a bad value throws a ConfigError naming the variable", () => {
     ["TRUST_PROXY", "maybe"],
     ["TRUST_PROXY", "11"],
     ["DATABASE_URL", "postgres://user:pa ss@[bad/events"],
+    ["LOG_FORMAT", "xml"],
     ["DATABASE_POOL_SIZE", "0"],
     ["DATABASE_POOL_SIZE", "many"],
     ["DATABASE_SCHEMA", "Events"],
@@ -198,6 +224,15 @@ describe("a bad value stops the real server at boot", () => {
     } finally {
       dir.cleanup();
     }
+  });
+
+  test("a DATABASE_URL with an unknown scheme exits with one line, creates nothing and prints no password", async () => {
+    const { code, stdout, stderr } = await runToExit({ DATABASE_URL: "postgress://ingest:s3cret@127.0.0.1/events" });
+    expect(code).toBe(1);
+    expect(stderr.trim().split("\n")).toEqual([expect.stringContaining('invalid DATABASE_URL: unknown scheme "postgress:"')]);
+    expect(stderr + stdout).not.toContain("s3cret");
+    // Taken for a file path, it used to create a folder named "postgress:" in the checkout.
+    expect(existsSync(join(import.meta.dir, "..", "postgress:"))).toBe(false);
   });
 
   test("an unusable DATABASE_URL exits non-zero with one line naming the path", async () => {

@@ -77,3 +77,16 @@ describe("messages are plain English", () => {
     expect(tooMany.details).toEqual([{ path: "/batch", message: "must hold at most 500 items" }]);
   });
 });
+
+describe("GET / is a small JSON index of links", () => {
+  test("every link answers on this server", async () => {
+    const response = await send(ctx.app, "/");
+    expect(response.status).toBe(200);
+    const index = (await response.json()) as { service: string; links: { name: string; href: string }[] };
+    expect(index.service).toBe("event-ingest");
+    expect(index.links.map((link) => link.name)).toEqual(expect.arrayContaining(["API", "Swagger UI", "example page"]));
+    for (const link of index.links.filter((link) => link.name !== "API")) {
+      expect({ link: link.href, status: (await send(ctx.app, link.href)).status }).toEqual({ link: link.href, status: 200 });
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import packageJson from "../package.json";
 import { describeDatabase } from "../src/db/open";
 import { EVENT_TYPES } from "../src/events/model";
 import { backends, type TestDatabase } from "./support/backends";
@@ -30,8 +31,9 @@ for (const backend of backends) {
       await db.drop();
     });
 
+    // Debug, for the line with the effective config and the schema changes it applied.
     async function start(env: Record<string, string> = {}): Promise<RunningServer> {
-      const server = await startServer({ ...db.env, ...env });
+      const server = await startServer({ ...db.env, LOG_LEVEL: "debug", ...env });
       running.push(server);
       return server;
     }
@@ -39,7 +41,7 @@ for (const backend of backends) {
     const storedSessions = async () => (await db.rows()).map((row) => row.session_id);
 
     describe("startup", () => {
-      test("logs one structured JSON line with the effective config; stdout is JSON lines only", async () => {
+      test("logs human-readable lines with the URLs at info; the config and the DDL in one debug line; stdout is JSON lines only", async () => {
         const server = await start({ CORS_ORIGINS: "https://shop.example.com", MAX_BODY_BYTES: "4096", SQLITE_SYNCHRONOUS: "full" });
         const port = Number(new URL(server.url).port);
         expect(await server.stop("SIGTERM")).toBe(0);
@@ -47,15 +49,25 @@ for (const backend of backends) {
         const lines = jsonLines(server.stdout());
         const startup = lines.filter((line) => "config" in line);
         expect(startup).toHaveLength(1);
+        const base = `http://127.0.0.1:${port}`;
+        expect(lines.filter((line) => line.level === 30).map((line) => line.msg).slice(0, 7)).toEqual([
+          `event-ingest ${packageJson.version} listening on ${base}`,
+          `API               ${base}/api/events`,
+          `Swagger UI        ${base}/swagger`,
+          `OpenAPI document  ${base}/swagger/json`,
+          `example page      ${base}/sdk/example`,
+          `health            ${base}/health`,
+          expect.stringMatching(/^database {10}\S+ \(4 schema changes applied\)$/),
+        ]);
         expect(startup[0]).toMatchObject({
-          level: 30,
+          level: 20,
           config: {
             port,
             host: "127.0.0.1",
             databaseUrl: describeDatabase(db.env.DATABASE_URL!),
             corsOrigins: ["https://shop.example.com"],
             maxBodyBytes: 4096,
-            logLevel: "info",
+            logLevel: "debug",
             sqliteSynchronous: "FULL",
           },
         });

@@ -23,7 +23,7 @@ describe.if(postgresBackend !== undefined)("several ingest nodes behind nginx on
   });
 
   const startNodes = (count: number) =>
-    Promise.all(Array.from({ length: count }, () => startServer({ ...db.env, DATABASE_POOL_SIZE: "4" }, 30_000)));
+    Promise.all(Array.from({ length: count }, () => startServer({ ...db.env, DATABASE_POOL_SIZE: "4", LOG_LEVEL: "debug" }, 30_000)));
 
   describe("nodes booting together on an empty database", () => {
     test("all start, and exactly one of them creates the schema", async () => {

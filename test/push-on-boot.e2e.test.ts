@@ -79,7 +79,7 @@ describe("push-on-boot on a database that already holds other tables and rows", 
     const foreignBefore = readDump({ except: ["user_events"] });
     const rowsBefore = JSON.parse(readDump()).rows.user_events;
 
-    const server = await startServer({ DATABASE_URL: dbFile });
+    const server = await startServer({ DATABASE_URL: dbFile, LOG_LEVEL: "debug" });
     expect(await server.stop()).toBe(0);
 
     const startup = server.stdout().split("\n").filter(Boolean).map((line) => JSON.parse(line)).find((line) => "config" in line);

@@ -179,7 +179,7 @@ for (const backend of backends) {
         for (const { key, op } of operations()) {
           expect({ key, security: op.security }).toEqual({
             key,
-            security: ["POST /api/events", "POST /api/events/batch", "GET /health"].includes(key) ? [] : [{ adminToken: [] }],
+            security: ["POST /api/events", "POST /api/events/batch", "GET /health", "GET /"].includes(key) ? [] : [{ adminToken: [] }],
           });
         }
       });

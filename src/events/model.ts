@@ -1,3 +1,4 @@
+import type { TLiteral } from "@sinclair/typebox";
 import { t } from "elysia";
 import { eventContext } from "./context";
 import { type EventType, TRACKING_PLAN } from "./plan";
@@ -12,8 +13,11 @@ export const EVENT_TYPES = Object.keys(TRACKING_PLAN) as [EventType, ...EventTyp
 
 // `enum` repeats the literals for OpenAPI 3.0, where Swagger UI shows `const` options poorly;
 // validation only looks at the union.
+// The cast keeps one literal type per entry: a plain .map() types the union as `never`, which
+// made every event_type a compile error for Eden Treaty clients.
+type Literals<T extends readonly string[]> = { -readonly [K in keyof T]: TLiteral<T[K]> };
 export const eventType = t.Union(
-  EVENT_TYPES.map((type) => t.Literal(type)),
+  EVENT_TYPES.map((type) => t.Literal(type)) as Literals<typeof EVENT_TYPES>,
   { description: "What happened. Unknown types are rejected with 422.", enum: [...EVENT_TYPES] },
 );
 

@@ -2,6 +2,23 @@
 // Do not edit: run `bun run openapi:types` after changing a route.
 
 export interface paths {
+    "/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Links to the API, its docs and the example page */
+        get: operations["getIndex"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -177,6 +194,64 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getIndex: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Where to go from here. */
+            200: {
+                headers: {
+                    /** @description The request's id (yours if you sent a sane one); the server log carries the same id. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "service": "event-ingest",
+                     *       "version": "0.1.0",
+                     *       "links": [
+                     *         {
+                     *           "name": "API",
+                     *           "href": "/api/events"
+                     *         },
+                     *         {
+                     *           "name": "Swagger UI",
+                     *           "href": "/swagger"
+                     *         },
+                     *         {
+                     *           "name": "OpenAPI document",
+                     *           "href": "/swagger/json"
+                     *         },
+                     *         {
+                     *           "name": "example page",
+                     *           "href": "/sdk/example"
+                     *         },
+                     *         {
+                     *           "name": "health",
+                     *           "href": "/health"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        service: string;
+                        version: string;
+                        links: {
+                            name: string;
+                            /** @description Path on this server. */
+                            href: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
     getHealth: {
         parameters: {
             query?: never;
