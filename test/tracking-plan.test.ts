@@ -26,7 +26,7 @@ describe("the tracking plan is the one list of event types", () => {
       { path: "/payload/list", reason: "wrong_type", message: "must be a string" },
     ]);
     expect(payloadViolations("sage_query", { query: "", results: 1.5 })).toEqual([
-      { path: "/payload/query", reason: "too_short", message: "must be at least 1 characters long" },
+      { path: "/payload/query", reason: "too_short", message: "must not be empty" },
       { path: "/payload/results", reason: "wrong_type", message: "must be a whole number" },
     ]);
     expect(payloadViolations("sage_query", { query: "q".repeat(2001) })).toEqual([
