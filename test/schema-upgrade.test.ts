@@ -98,7 +98,7 @@ describe("a database written by the previous release is upgraded additively on b
   });
 
   test("the real server boots on the old file, takes events, and keeps every old row", async () => {
-    const server = await startServer({ DATABASE_URL: path });
+    const server = await startServer({ DATABASE_URL: path, LOG_LEVEL: "debug" });
     try {
       const response = await fetch(`${server.url}/api/events/batch`, {
         method: "POST",
