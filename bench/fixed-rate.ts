@@ -1,16 +1,18 @@
 /**
  * Open-loop load at a fixed rate (wrk2 is not packaged for Debian):
- *   bun bench/fixed-rate.ts <url> <requests/s> <seconds> [connections]
+ *   bun bench/fixed-rate.ts <url> <requests/s> <seconds> [connections] [grace seconds]
  * The first second warms up both sides (JIT, connections) and is not recorded.
  * Requests are sent on a schedule over a pool of keep-alive connections, each waiting for its
  * answer. Latency is measured from the moment the request was sent; if every connection was
  * busy when a request fell due (the server stalled), it is measured from when it fell due, so a
- * stall is not hidden by sending less (coordinated omission). Prints one JSON line.
+ * stall is not hidden by sending less (coordinated omission). Requests still unanswered `grace`
+ * seconds (default 30) after the last fell due count with the time they have waited so far, and
+ * as `unanswered`. Prints one JSON line.
  */
 import type { Socket } from "bun";
 import { randomRow } from "./rows";
 
-const [url, rateArg, secondsArg, connectionsArg = "16"] = process.argv.slice(2);
+const [url, rateArg, secondsArg, connectionsArg = "16", graceArg = "30"] = process.argv.slice(2);
 if (!url || !rateArg || !secondsArg) {
   process.stderr.write("usage: bun bench/fixed-rate.ts <url> <requests/s> <seconds> [connections]\n");
   process.exit(2);
@@ -95,10 +97,15 @@ function tick(): void {
   if (scheduled < total) setTimeout(tick, Math.max(0, start + scheduled * intervalMs - performance.now()));
 }
 tick();
-const timeout = setTimeout(() => finish(), (total / rate) * 1000 + 30_000);
+const timeout = setTimeout(() => finish(), (total / rate) * 1000 + Number(graceArg) * 1000);
 await finished;
 clearTimeout(timeout);
 const seconds = (performance.now() - start) / 1000;
+// A stalled server must not look fast: what is still in flight or waiting counts as waited so far.
+const stoppedAt = performance.now();
+const unanswered = total - answered;
+for (const connection of connections) if (!idle.includes(connection)) latencies.push(stoppedAt - connection.startedAt);
+for (const dueAt of due) latencies.push(stoppedAt - dueAt);
 for (const connection of connections) connection.socket.end();
 
 latencies.sort((a, b) => a - b);
@@ -109,6 +116,7 @@ process.stdout.write(
     seconds,
     sent,
     answered,
+    unanswered,
     accepted: statuses.get(202) ?? 0,
     statuses: Object.fromEntries(statuses),
     p50: at(50),

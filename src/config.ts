@@ -34,6 +34,10 @@ export interface Config {
   sqliteBusyTimeoutMs: number;
   /** Events accepted and not yet committed before new ones get 503 + Retry-After: bounds memory under overload. */
   maxPendingEvents: number;
+  /** Reads (stats, listing, export pages) running at once: SQLite reader threads, PostgreSQL read connections. */
+  databaseReadPoolSize: number;
+  /** Reads waiting for a free reader before a new read request gets 503 `busy` + Retry-After. */
+  maxQueuedReads: number;
   shutdownTimeoutMs: number;
   /** Bearer token for the read and admin endpoints; unset turns them off (403). */
   adminToken: string | undefined;
@@ -195,6 +199,8 @@ export function parseConfig(env: Env): Config {
     sqliteSynchronous: oneOf(env, "SQLITE_SYNCHRONOUS", SYNCHRONOUS_MODES, "NORMAL", (raw) => raw.toUpperCase()),
     sqliteBusyTimeoutMs: integer(env, "SQLITE_BUSY_TIMEOUT_MS", 5000, 0, 600_000),
     maxPendingEvents: maxPendingEvents(env, maxBatchEvents),
+    databaseReadPoolSize: integer(env, "DATABASE_READ_POOL_SIZE", 2, 1, 64),
+    maxQueuedReads: integer(env, "MAX_QUEUED_READS", 16, 0, 10_000),
     shutdownTimeoutMs: integer(env, "SHUTDOWN_TIMEOUT_MS", 8000, 100, 60_000),
     adminToken: adminToken(env),
     metricsPublic: boolean(env, "METRICS_PUBLIC", false),

@@ -14,6 +14,14 @@ export class StoreOverloadedError extends Error {
   }
 }
 
+/** Every reader is busy and enough reads already wait: the read was refused without being queued. Retrying later is safe. */
+export class StoreBusyError extends Error {
+  constructor(readonly maxQueuedReads: number) {
+    super(`every reader is busy and ${maxQueuedReads} reads are waiting`);
+    this.name = "StoreBusyError";
+  }
+}
+
 /** Raised when applying the schema would lose or rewrite data; the server must not start. */
 export class UnsafeSchemaChangeError extends Error {
   constructor(readonly statement: string) {

@@ -21,8 +21,12 @@ export interface EventStore {
 export interface EventReader {
   /** Event counts per time bucket and type, in [from, to); empty buckets are left out. */
   countByBucket(query: BucketCountQuery): Promise<BucketCount[]>;
-  /** Up to `limit` events matching `filter`, newest first (ties by id), after `after` if given. */
-  listNewestFirst(filter: EventFilter, after: EventPosition | undefined, limit: number): Promise<StoredEvent[]>;
+  /**
+   * Up to `limit` events matching `filter`, newest first (ties by id), after `after` if given.
+   * `continuing`: the next page of a read already under way (an export), which queues but is
+   * never refused as busy, so a download that has begun is not cut short.
+   */
+  listNewestFirst(filter: EventFilter, after: EventPosition | undefined, limit: number, options?: { continuing?: boolean }): Promise<StoredEvent[]>;
 }
 
 /** Deletes old events for retention, a bounded number at a time so writers are never held up long. */

@@ -10,7 +10,8 @@ import type { EventFilter, EventPosition, StoredEvent } from "../db/model";
 export async function* eventPages(reader: EventReader, filter: EventFilter, pageSize: number): AsyncGenerator<StoredEvent[]> {
   let after: EventPosition | undefined;
   for (;;) {
-    const page = await reader.listNewestFirst(filter, after, pageSize);
+    // Only the first page may be refused as busy; once the download has begun it queues.
+    const page = await reader.listNewestFirst(filter, after, pageSize, { continuing: after !== undefined });
     if (page.length > 0) yield page;
     const last = page.at(-1);
     if (page.length < pageSize || !last) return;

@@ -1,4 +1,4 @@
-import { StoreOverloadedError, StoreUnavailableError } from "../db/errors";
+import { StoreBusyError, StoreOverloadedError, StoreUnavailableError } from "../db/errors";
 import { HttpError } from "./errors";
 
 /** What a failure answers: its HTTP status and the envelope's machine code, also the metrics' reason label. */
@@ -24,6 +24,8 @@ export function classifyError(code: unknown, error: unknown): ErrorClass {
   const thrown = thrownError(code, error);
   if (thrown instanceof HttpError) return { status: thrown.status, reason: thrown.code };
   if (thrown instanceof StoreOverloadedError) return { status: 503, reason: "overloaded" };
+  // The read side's bound (MAX_QUEUED_READS): every reader busy and enough reads waiting.
+  if (thrown instanceof StoreBusyError) return { status: 503, reason: "busy" };
   if (thrown instanceof StoreUnavailableError) return { status: 503, reason: "storage_unavailable" };
   switch (code) {
     case "VALIDATION":

@@ -20,6 +20,7 @@ function envelope(status: number, body: Omit<ErrorEnvelope, "request_id">, reque
 const MESSAGES: Record<string, string> = {
   malformed_body: "The request body could not be parsed.",
   overloaded: "Too many events are waiting to be stored; retry shortly.",
+  busy: "Too many reads are waiting; retry shortly.",
   storage_unavailable: "Events cannot be stored right now; retry shortly.",
   internal_error: "An unexpected error occurred; it has been logged.",
 };
@@ -73,6 +74,7 @@ export function errorHandling(logger: Logger) {
           return envelope(status, { error: reason, message: `No route for ${request.method} ${path}.`, details: [] }, requestId);
         }
         case "overloaded":
+        case "busy":
           // Expected under overload and answered at once; logging each refusal would add to the load.
           return envelope(status, { error: reason, message: MESSAGES[reason]!, details: [] }, requestId, RETRY_SHORTLY);
         case "storage_unavailable":

@@ -2,6 +2,7 @@ import { SQL } from "bun";
 import { drizzle } from "drizzle-orm/bun-sql";
 import type { Config } from "../../config";
 import type { EventDatabase } from "../interfaces";
+import { QueuedReader } from "../read-queue";
 import { PgEventPruner } from "./pruner";
 import { pushPgSchema } from "./push";
 import { PgEventReader } from "./reader";
@@ -10,21 +11,37 @@ import { PgEventStore } from "./store";
 
 export type PgConfig = Pick<
   Config,
-  "databaseUrl" | "databasePoolSize" | "databaseSchema" | "databaseConnectTimeoutMs" | "databaseStatementTimeoutMs" | "maxPendingEvents"
+  | "databaseUrl"
+  | "databasePoolSize"
+  | "databaseReadPoolSize"
+  | "databaseSchema"
+  | "databaseConnectTimeoutMs"
+  | "databaseStatementTimeoutMs"
+  | "maxPendingEvents"
+  | "maxQueuedReads"
 >;
 
-/**
- * Connects to the PostgreSQL database DATABASE_URL names, then pushes the schema (serialised
- * across nodes by an advisory lock). The pool stays inside this folder.
- */
-export async function open(config: PgConfig): Promise<EventDatabase> {
-  const client = new SQL(config.databaseUrl, {
-    max: config.databasePoolSize,
+function pool(config: PgConfig, max: number, applicationName: string): SQL {
+  return new SQL(config.databaseUrl, {
+    max,
     connectionTimeout: config.databaseConnectTimeoutMs / 1000,
     idleTimeout: 60,
     // Sent at connection start-up: the server cancels any statement (or lock wait) past it.
-    connection: { statement_timeout: config.databaseStatementTimeoutMs, application_name: "event-ingest" },
+    connection: { statement_timeout: config.databaseStatementTimeoutMs, application_name: applicationName },
   });
+}
+
+/**
+ * Connects to the PostgreSQL database DATABASE_URL names, then pushes the schema (serialised
+ * across nodes by an advisory lock). Two pools, both inside this folder: the write path's
+ * (DATABASE_POOL_SIZE: commits, retention, health) and the read side's
+ * (DATABASE_READ_POOL_SIZE: stats, listing, export pages, behind the bounded read queue), so a
+ * long export or a burst of dashboards can never take the connections ingest commits on.
+ * Connections open on first use, so the read pool costs nothing until something reads.
+ */
+export async function open(config: PgConfig): Promise<EventDatabase> {
+  const client = pool(config, config.databasePoolSize, "event-ingest");
+  const readClient = pool(config, config.databaseReadPoolSize, "event-ingest-read");
   const db = drizzle({ client });
   const table = userEventsIn(config.databaseSchema);
   try {
@@ -34,17 +51,21 @@ export async function open(config: PgConfig): Promise<EventDatabase> {
       pingDeadlineMs: config.databaseConnectTimeoutMs,
       maxPendingEvents: config.maxPendingEvents,
     });
-    // The read side shares the store's pool: one set of connections per node.
+    // One view per read connection: the queue keeps at most that many reads in flight on the pool.
+    const reads = new PgEventReader(drizzle({ client: readClient }), table);
     return {
       store,
-      reader: new PgEventReader(db, table),
+      reader: new QueuedReader({ readers: Array.from({ length: config.databaseReadPoolSize }, () => reads), maxQueued: config.maxQueuedReads }),
       pruner: new PgEventPruner(db, table),
       pushed,
       ping: () => store.ping(),
-      close: () => store.close(),
+      async close() {
+        await store.close();
+        await readClient.close({ timeout: 5 });
+      },
     };
   } catch (error) {
-    await client.close({ timeout: 0 });
+    await Promise.all([client.close({ timeout: 0 }), readClient.close({ timeout: 0 })]);
     throw error;
   }
 }

@@ -69,7 +69,7 @@ function handle(request: CheckpointerRequest): CheckpointerReply {
     switch (request.kind) {
       case "open": {
         const connection = openConnection({ ...request.options, busyTimeoutMs: BUSY_TIMEOUT_MS });
-        const counter = new Int32Array(request.committed);
+        const counter = new Int32Array(request.committed!);
         sqlite = connection;
         timer = setInterval(() => {
           try {

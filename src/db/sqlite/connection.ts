@@ -28,6 +28,22 @@ export function openConnection({ path, synchronous, busyTimeoutMs }: ConnectionO
   }
 }
 
+/**
+ * A read-only connection for a reader thread: opened after the store's (which created the file
+ * and set WAL), and `query_only`, so a bug on the read side can never write.
+ */
+export function openReadConnection({ path, busyTimeoutMs }: ConnectionOptions): Database {
+  const sqlite = new Database(path, { readwrite: true, create: false, strict: true });
+  try {
+    sqlite.run(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+    sqlite.run("PRAGMA query_only = 1");
+    return sqlite;
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
+}
+
 /** A message-safe description of a failure, for replies from worker threads. */
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Config } from "../../config";
 import type { EventDatabase } from "../interfaces";
+import { QueuedReader } from "../read-queue";
 import { type ConnectionOptions, openConnection } from "./connection";
 import { SqliteEventPruner } from "./pruner";
 import { pushSchema } from "./push";
@@ -9,14 +10,22 @@ import { SqliteEventReader } from "./reader";
 import * as schema from "./schema";
 import { openSideConnection } from "./side-connection";
 import { SqliteEventStore } from "./store";
-import { pushInThread } from "./threads";
+import { pushInThread, startReaderThread } from "./threads";
 
-export type SqliteConfig = Pick<Config, "databaseUrl" | "sqliteSynchronous" | "sqliteBusyTimeoutMs" | "maxPendingEvents">;
+export type SqliteConfig = Pick<
+  Config,
+  "databaseUrl" | "sqliteSynchronous" | "sqliteBusyTimeoutMs" | "maxPendingEvents" | "databaseReadPoolSize" | "maxQueuedReads"
+>;
 
 /**
  * Opens (creating if needed) the SQLite database DATABASE_URL names, pushes the schema, and
- * starts the store's threads, the reader and the pruner, each on a connection of its own. No
- * connection leaves this folder.
+ * starts the store's threads, the reader threads and the pruner, each on a connection of its
+ * own. No connection leaves this folder.
+ *
+ * Reads run on DATABASE_READ_POOL_SIZE reader threads behind one bounded queue, never on the
+ * event loop. A `:memory:` database exists only inside the connection that made it, so no
+ * other thread can read it: there (tests and trials only) reads run inline on the main
+ * connection, behind the same queue with one reader.
  */
 export async function open(config: SqliteConfig): Promise<EventDatabase> {
   const inMemory = config.databaseUrl === ":memory:";
@@ -33,7 +42,15 @@ export async function open(config: SqliteConfig): Promise<EventDatabase> {
     main.close();
     throw error;
   }
-  const reader = new SqliteEventReader(openSideConnection(config, main));
+  let readers: Awaited<ReturnType<typeof startReaderThread>>[] = [];
+  try {
+    if (!inMemory) readers = await Promise.all(Array.from({ length: config.databaseReadPoolSize }, () => startReaderThread(connection)));
+  } catch (error) {
+    await Promise.all(readers.map((reader) => reader.close()));
+    await store.close();
+    throw error;
+  }
+  const reader = new QueuedReader({ readers: inMemory ? [new SqliteEventReader(main)] : readers, maxQueued: config.maxQueuedReads });
   const pruner = new SqliteEventPruner(openSideConnection({ ...config, sqliteBusyTimeoutMs: 0 }, main), config.sqliteBusyTimeoutMs);
   return {
     store,
@@ -44,7 +61,7 @@ export async function open(config: SqliteConfig): Promise<EventDatabase> {
     ping: () => store.ping(),
     async close() {
       await store.close();
-      reader.close();
+      await Promise.all(readers.map((thread) => thread.close()));
       pruner.close();
     },
   };

@@ -6,7 +6,6 @@ import { keysetConditions } from "../keyset";
 import type { BucketCount, BucketCountQuery, EventFilter, EventPosition, StoredEvent } from "../model";
 import { storedEventTypes } from "./event-types";
 import { userEvents } from "./schema";
-import type { SideConnection } from "./side-connection";
 
 /**
  * The bucket-count statement for one bucket width, exported so a test can check its query plan.
@@ -42,16 +41,16 @@ SELECT bucket_start, event_type, count FROM counts WHERE count > 0 ORDER BY buck
 
 type BucketCountRow = { bucket_start: number; event_type: string; count: number };
 
-/** The read side on SQLite: aggregation and newest-first listing, all on the indexes ingest keeps. */
+/**
+ * The read side on SQLite: aggregation and newest-first listing, all on the indexes ingest
+ * keeps. Its queries are synchronous on `sqlite`: it runs on a reader thread's read-only
+ * connection (reader.worker.ts), or on the main connection of a `:memory:` database.
+ */
 export class SqliteEventReader implements EventReader {
   private readonly db;
 
-  constructor(private readonly connection: SideConnection) {
-    this.db = drizzle(connection.sqlite);
-  }
-
-  private get sqlite(): Database {
-    return this.connection.sqlite;
+  constructor(private readonly sqlite: Database) {
+    this.db = drizzle(sqlite);
   }
 
   async countByBucket({ from, to, bucketMs, eventTypes }: BucketCountQuery): Promise<BucketCount[]> {
@@ -75,9 +74,5 @@ export class SqliteEventReader implements EventReader {
       .orderBy(desc(userEvents.createdAt), desc(userEvents.id))
       .limit(limit)
       .all();
-  }
-
-  close(): void {
-    this.connection.close();
   }
 }

@@ -1,6 +1,7 @@
 import { StoreUnavailableError, UnsafeSchemaChangeError } from "../errors";
 import type { PushResult } from "../interfaces";
-import type { NewEvent } from "../model";
+import type { EventReader } from "../interfaces";
+import type { BucketCount, EventPosition, NewEvent, StoredEvent } from "../model";
 import type { ConnectionOptions } from "./connection";
 import { encodeRows } from "./batch-writer";
 import type { CommitResult } from "../write-queue";
@@ -8,13 +9,21 @@ import { WorkerChannel } from "./worker-channel";
 
 // The messages between the store and its threads. Every request gets one reply.
 /** `committed` counts events committed by the writer, shared with the checkpointer to pace it. */
-type OpenRequest = { kind: "open"; options: ConnectionOptions; committed: SharedArrayBuffer };
+type OpenRequest = { kind: "open"; options: ConnectionOptions; committed?: SharedArrayBuffer };
 type CloseRequest = { kind: "close" };
 type ControlReply = { kind: "ready" } | { kind: "closed" } | { kind: "failed"; message: string };
 export type WriterRequest = OpenRequest | CloseRequest | { kind: "commit"; rows: string };
 export type WriterReply = ControlReply | ({ kind: "committed" } & CommitResult);
 export type CheckpointerRequest = OpenRequest | CloseRequest;
 export type CheckpointerReply = ControlReply;
+/** Times cross as epoch milliseconds. */
+type FilterMessage = { sessionId?: string; eventTypes?: readonly string[]; from?: number; to?: number };
+export type ReaderRequest =
+  | OpenRequest
+  | CloseRequest
+  | { kind: "count"; from: number; to: number; bucketMs: number; eventTypes?: readonly string[] }
+  | { kind: "list"; filter: FilterMessage; after?: EventPosition; limit: number };
+export type ReaderReply = ControlReply | { kind: "counts"; counts: BucketCount[] } | { kind: "rows"; rows: string };
 export type PushRequest = { kind: "push"; options: ConnectionOptions };
 export type PushReply = { kind: "pushed"; statements: string[] } | { kind: "unsafe"; statement: string } | { kind: "failed"; message: string };
 
@@ -30,7 +39,7 @@ export interface Writer {
 class ConnectionThread<Request extends { kind: string }, Reply extends { kind: string }> {
   private constructor(readonly channel: WorkerChannel<Request | OpenRequest | CloseRequest, Reply | ControlReply>) {}
 
-  static async start<Request extends { kind: string }, Reply extends { kind: string }>(entry: URL, options: ConnectionOptions, committed: SharedArrayBuffer) {
+  static async start<Request extends { kind: string }, Reply extends { kind: string }>(entry: URL, options: ConnectionOptions, committed?: SharedArrayBuffer) {
     const thread = new ConnectionThread<Request, Reply>(new WorkerChannel(new Worker(entry) as Bun.Worker));
     const reply = await thread.channel.request({ kind: "open", options, committed });
     if (reply.kind !== "ready") {
@@ -76,6 +85,56 @@ export async function startWriterThread(options: ConnectionOptions, committed: S
 
 export async function startCheckpointerThread(options: ConnectionOptions, committed: SharedArrayBuffer): Promise<{ close(): Promise<void> }> {
   return ConnectionThread.start<CheckpointerRequest, CheckpointerReply>(new URL("./checkpointer.worker.ts", import.meta.url), options, committed);
+}
+
+/** A reader thread (reader.worker.ts) on its own read-only connection; one read at a time. */
+export async function startReaderThread(options: ConnectionOptions): Promise<EventReader & { close(): Promise<void> }> {
+  const thread = await ConnectionThread.start<ReaderRequest, ReaderReply>(new URL("./reader.worker.ts", import.meta.url), options);
+  const ask = async (request: ReaderRequest): Promise<ReaderReply> => {
+    const reply = await thread.channel.request(request);
+    if (reply.kind === "failed") throw new Error(`read failed: ${reply.message}`);
+    return reply;
+  };
+  return {
+    async countByBucket({ from, to, bucketMs, eventTypes }) {
+      const reply = await ask({ kind: "count", from: from.getTime(), to: to.getTime(), bucketMs, eventTypes });
+      return reply.kind === "counts" ? reply.counts : [];
+    },
+    async listNewestFirst({ sessionId, eventTypes, from, to }, after, limit) {
+      const reply = await ask({ kind: "list", filter: { sessionId, eventTypes, from: from?.getTime(), to: to?.getTime() }, after, limit });
+      return reply.kind === "rows" ? decodeStoredRows(reply.rows) : [];
+    },
+    close: () => thread.close(),
+  };
+}
+
+const STORED_FIELDS = 7;
+
+/** Rows cross from a reader thread as one JSON string of flat tuples, as commits cross to the writer (batch-writer.ts). */
+export function encodeStoredRows(rows: readonly StoredEvent[]): string {
+  const flat: unknown[] = [];
+  for (const row of rows) {
+    flat.push(row.id, row.sessionId, row.eventType, row.payload, row.createdAt.getTime(), row.eventId, row.occurredAt?.getTime() ?? null);
+  }
+  return JSON.stringify(flat);
+}
+
+export function decodeStoredRows(encoded: string): StoredEvent[] {
+  const flat = JSON.parse(encoded) as (string | number | null)[];
+  const rows: StoredEvent[] = [];
+  for (let i = 0; i < flat.length; i += STORED_FIELDS) {
+    const occurredAt = flat[i + 6] as number | null;
+    rows.push({
+      id: flat[i] as number,
+      sessionId: flat[i + 1] as string,
+      eventType: flat[i + 2] as string,
+      payload: flat[i + 3] as string,
+      createdAt: new Date(flat[i + 4] as number),
+      eventId: flat[i + 5] as string | null,
+      occurredAt: occurredAt === null ? null : new Date(occurredAt),
+    });
+  }
+  return rows;
 }
 
 /** Applies the schema on a short-lived thread (see push.worker.ts); throws what pushSchema would. */

@@ -21,7 +21,7 @@ function handle(request: WriterRequest): WriterReply {
         // Opened with the configured timeout; from here on the writer retries busy locks itself.
         sqlite.run("PRAGMA busy_timeout = 0");
         writer = new SqliteBatchWriter(sqlite, request.options.busyTimeoutMs);
-        committed = new Int32Array(request.committed);
+        committed = new Int32Array(request.committed!);
         return { kind: "ready" };
       case "commit":
         if (!writer || !committed) return { kind: "failed", message: "the writer is not open" };

@@ -1,0 +1,49 @@
+/**
+ * Worker thread running reads (stats, listing, export pages) on a read-only connection of its
+ * own, so a 40 ms stats query or a page of an export never runs on the event loop that answers
+ * ingest. WAL lets it read while the writer commits; query_only makes the connection refuse any
+ * write. One read at a time: the main thread's read queue hands each thread one read.
+ */
+import type { Database } from "bun:sqlite";
+import { describeError, openReadConnection } from "./connection";
+import { SqliteEventReader } from "./reader";
+import { encodeStoredRows, type ReaderReply, type ReaderRequest } from "./threads";
+
+declare const self: Worker;
+
+let sqlite: Database | undefined;
+let reader: SqliteEventReader | undefined;
+
+async function handle(request: ReaderRequest): Promise<ReaderReply> {
+  try {
+    switch (request.kind) {
+      case "open":
+        sqlite = openReadConnection(request.options);
+        reader = new SqliteEventReader(sqlite);
+        return { kind: "ready" };
+      case "count": {
+        if (!reader) return { kind: "failed", message: "the reader is not open" };
+        const { from, to, bucketMs, eventTypes } = request;
+        return { kind: "counts", counts: await reader.countByBucket({ from: new Date(from), to: new Date(to), bucketMs, eventTypes }) };
+      }
+      case "list": {
+        if (!reader) return { kind: "failed", message: "the reader is not open" };
+        const { filter, after, limit } = request;
+        const rows = await reader.listNewestFirst(
+          { ...filter, from: filter.from === undefined ? undefined : new Date(filter.from), to: filter.to === undefined ? undefined : new Date(filter.to) },
+          after,
+          limit,
+        );
+        return { kind: "rows", rows: encodeStoredRows(rows) };
+      }
+      case "close":
+        sqlite?.close();
+        sqlite = reader = undefined;
+        return { kind: "closed" };
+    }
+  } catch (error) {
+    return { kind: "failed", message: describeError(error) };
+  }
+}
+
+self.onmessage = async (event: MessageEvent<ReaderRequest>) => self.postMessage(await handle(event.data));
