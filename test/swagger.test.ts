@@ -136,12 +136,15 @@ for (const backend of backends) {
         expect(spec.components.schemas.ErrorEnvelope!.required!.sort()).toEqual(["details", "error", "message", "request_id"]);
       });
 
-      test("read and admin routes document 401 and 403, and export its files", () => {
+      test("read and admin routes document 401 and 403, read routes 503 busy, and export its files", () => {
         for (const [path, method] of [["/api/events", "get"], ["/api/stats/events", "get"], ["/api/events/export", "get"], ["/api/admin/purge", "post"]] as const) {
           expect(Object.keys(spec.paths[path]![method]!.responses)).toEqual(expect.arrayContaining(["200", "401", "403"]));
         }
+        for (const path of ["/api/events", "/api/stats/events", "/api/events/export"] as const) {
+          expect(Object.keys(spec.paths[path]!.get!.responses["503"]!.content["application/json"]!.examples!)).toEqual(["busy"]);
+        }
         const exported = spec.paths["/api/events/export"]!.get!.responses;
-        expect(Object.keys(exported).sort()).toEqual(["200", "401", "403", "422"]);
+        expect(Object.keys(exported).sort()).toEqual(["200", "401", "403", "422", "503"]);
         expect(Object.keys(exported["200"]!.content).sort()).toEqual(["application/x-ndjson", "text/csv"]);
       });
 

@@ -3,7 +3,7 @@ import { adminSecurity, requireAdmin } from "../auth/admin-token";
 import type { EventReader } from "../db/interfaces";
 import type { StoredEvent } from "../db/model";
 import { errorEnvelope } from "../http/errors";
-import { ADMIN_FAILURES, FAILURES, success } from "../http/openapi";
+import { ADMIN_FAILURES, FAILURES, READ_BUSY, success } from "../http/openapi";
 import { listExample } from "../listing/model";
 import type { Logger } from "../logger";
 import { eventFilterQuery, parseEventFilter } from "../query/event-filter";
@@ -64,7 +64,7 @@ export function exportRoutes({ reader, adminToken, logger, now }: ExportRoutesDe
       },
       {
         query: exportQuery,
-        response: { 200: t.String({ description: "NDJSON (one event per line) or CSV" }), 401: errorEnvelope, 403: errorEnvelope, 422: errorEnvelope },
+        response: { 200: t.String({ description: "NDJSON (one event per line) or CSV" }), 401: errorEnvelope, 403: errorEnvelope, 422: errorEnvelope, 503: errorEnvelope },
         detail: {
           tags: ["Read"],
           security: adminSecurity,
@@ -83,6 +83,7 @@ export function exportRoutes({ reader, adminToken, logger, now }: ExportRoutesDe
             },
             ...ADMIN_FAILURES,
             422: FAILURES[422],
+            503: READ_BUSY,
           },
         },
       },

@@ -93,6 +93,12 @@ export const FAILURES = {
 
 /** Every ingest route answers these besides its 202. */
 export const INGEST_FAILURES = { 400: FAILURES[400], 413: FAILURES[413], 415: FAILURES[415], 422: FAILURES[422], 429: FAILURES[429], 503: FAILURES[503] };
+/** Every read route (stats, listing, export) may be refused when the read queue is full (MAX_QUEUED_READS). */
+export const READ_BUSY = failure(
+  "Every reader is busy and MAX_QUEUED_READS reads are already waiting; nothing was read. Retry after Retry-After seconds.",
+  { busy: { message: "Too many reads are waiting; retry shortly." } },
+  ["retry-after"],
+);
 /** Every admin-token route answers these besides its own. */
 export const ADMIN_FAILURES = { 401: FAILURES[401], 403: FAILURES[403] };
 

@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import { adminSecurity, requireAdmin } from "../auth/admin-token";
 import type { EventReader } from "../db/interfaces";
 import { errorEnvelope } from "../http/errors";
-import { ADMIN_FAILURES, FAILURES, success } from "../http/openapi";
+import { ADMIN_FAILURES, FAILURES, READ_BUSY, success } from "../http/openapi";
 import { parseEventFilter } from "../query/event-filter";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { listExample, listQuery, listResponse, parseLimit, toApiEvent } from "./model";
@@ -32,7 +32,7 @@ export function listingRoutes({ reader, adminToken }: ListingRoutesDeps) {
       },
       {
         query: listQuery,
-        response: { 200: listResponse, 401: errorEnvelope, 403: errorEnvelope, 422: errorEnvelope },
+        response: { 200: listResponse, 401: errorEnvelope, 403: errorEnvelope, 422: errorEnvelope, 503: errorEnvelope },
         detail: {
           tags: ["Read"],
           security: adminSecurity,
@@ -41,7 +41,7 @@ export function listingRoutes({ reader, adminToken }: ListingRoutesDeps) {
             "Keyset pagination: follow `next_cursor` until it is null. Each event appears exactly once across the pages, " +
             "even while new events arrive (those are newer than the first page and are not included). With no filter it lists " +
             "every stored event. Needs the admin token.",
-          responses: { 200: success("One page of events, newest first.", listExample), ...ADMIN_FAILURES, 422: FAILURES[422] },
+          responses: { 200: success("One page of events, newest first.", listExample), ...ADMIN_FAILURES, 422: FAILURES[422], 503: READ_BUSY },
         },
       },
     );

@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import { adminSecurity, requireAdmin } from "../auth/admin-token";
 import type { EventReader } from "../db/interfaces";
 import { errorEnvelope } from "../http/errors";
-import { ADMIN_FAILURES, FAILURES, success } from "../http/openapi";
+import { ADMIN_FAILURES, FAILURES, READ_BUSY, success } from "../http/openapi";
 import { MAX_BUCKETS, statsQuery, statsResponse } from "./model";
 import { eventStats } from "./service";
 
@@ -17,7 +17,7 @@ export function statsRoutes({ reader, adminToken, now }: StatsRoutesDeps) {
     .use(requireAdmin(adminToken))
     .get("/stats/events", ({ query }) => eventStats(reader, query, now()), {
       query: statsQuery,
-      response: { 200: statsResponse, 401: errorEnvelope, 403: errorEnvelope, 422: errorEnvelope },
+      response: { 200: statsResponse, 401: errorEnvelope, 403: errorEnvelope, 422: errorEnvelope, 503: errorEnvelope },
       detail: {
         tags: ["Read"],
         security: adminSecurity,
@@ -37,6 +37,7 @@ export function statsRoutes({ reader, adminToken, now }: StatsRoutesDeps) {
           }),
           ...ADMIN_FAILURES,
           422: FAILURES[422],
+          503: READ_BUSY,
         },
       },
     });

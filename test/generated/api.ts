@@ -408,6 +408,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Every reader is busy and MAX_QUEUED_READS reads are already waiting; nothing was read. Retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description The request's id (yours if you sent a sane one); the server log carries the same id. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
         };
     };
     postApiEvents: {
@@ -1023,6 +1036,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Every reader is busy and MAX_QUEUED_READS reads are already waiting; nothing was read. Retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description The request's id (yours if you sent a sane one); the server log carries the same id. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
         };
     };
     getApiEventsExport: {
@@ -1088,6 +1114,19 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours if you sent a sane one); the server log carries the same id. */
                     "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Every reader is busy and MAX_QUEUED_READS reads are already waiting; nothing was read. Retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description The request's id (yours if you sent a sane one); the server log carries the same id. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
