@@ -19,8 +19,9 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../src/config";
 import { open as openSqlite } from "../src/db/sqlite";
-import { freePort, tempDir } from "../test/support/server";
+import { tempDir } from "../test/support/server";
 import { randomRow } from "./rows";
+import { startService } from "./service";
 
 const ROWS = Number(process.argv[2] ?? 300_000);
 const SECONDS = Number(process.argv[3] ?? 5);
@@ -49,29 +50,6 @@ async function seed(): Promise<void> {
   })();
   sqlite.run("PRAGMA wal_checkpoint(TRUNCATE)");
   sqlite.close();
-}
-
-async function startServer(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const child = Bun.spawn(["bun", "src/index.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), DATABASE_URL: databaseUrl, ADMIN_TOKEN: TOKEN, LOG_LEVEL: "warn", RATE_LIMIT_PER_MINUTE: "0" },
-    stdout: "ignore",
-    stderr: "inherit",
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null || i > 300) throw new Error("the server did not start");
-    if (await fetch(`${url}/health`).then((response) => response.ok, () => false)) break;
-    await Bun.sleep(50);
-  }
-  return {
-    url,
-    stop: async () => {
-      child.kill("SIGTERM");
-      await child.exited;
-    },
-  };
 }
 
 interface FixedRate {
@@ -143,7 +121,7 @@ try {
   const loadBefore = loadavg()[0]!;
   log(`seeding ${ROWS.toLocaleString("en")} events`);
   await seed();
-  const server = await startServer();
+  const server = await startService({ DATABASE_URL: databaseUrl, ADMIN_TOKEN: TOKEN, RATE_LIMIT_PER_MINUTE: "0" });
   const results: Row[] = [];
   try {
     for (let round = 0; round < ROUNDS; round++) {

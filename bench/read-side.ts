@@ -17,7 +17,8 @@ import { parseConfig } from "../src/config";
 import { open as openSqlite } from "../src/db/sqlite";
 import { bucketCountSql } from "../src/db/sqlite/reader";
 import { EVENT_TYPES } from "../src/events/model";
-import { freePort, tempDir } from "../test/support/server";
+import { tempDir } from "../test/support/server";
+import { type BenchService, startService } from "./service";
 
 const ROWS = Number(process.argv[2] ?? 1_000_000);
 const DAY_START = Date.UTC(2024, 4, 1);
@@ -73,32 +74,9 @@ function memoryOf(pid: number): { rss: number; peak: number } {
   return { rss: kib("VmRSS:"), peak: kib("VmHWM:") };
 }
 
-/**
- * The real server, spawned as `bun src/index.ts` itself rather than through `bun run start`,
- * whose wrapper process would be the pid measured.
- */
-async function startBenchServer(): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const child = Bun.spawn(["bun", "src/index.ts"], {
-    cwd: join(import.meta.dir, ".."),
-    env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), DATABASE_URL: databaseUrl, ADMIN_TOKEN: TOKEN, LOG_LEVEL: "warn" },
-    stdout: "ignore",
-    stderr: "inherit",
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null || i > 300) throw new Error("the server did not start");
-    if (await fetch(`${url}/health`).then((response) => response.ok, () => false)) break;
-    await Bun.sleep(50);
-  }
-  return {
-    url,
-    pid: child.pid,
-    stop: async () => {
-      child.kill("SIGTERM");
-      await child.exited;
-    },
-  };
+/** The real server on the seeded file. */
+function startBenchServer(): Promise<BenchService> {
+  return startService({ DATABASE_URL: databaseUrl, ADMIN_TOKEN: TOKEN });
 }
 
 interface ExportFigures {

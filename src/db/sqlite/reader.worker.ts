@@ -3,13 +3,25 @@
  * own, so a 40 ms stats query or a page of an export never runs on the event loop that answers
  * ingest. WAL lets it read while the writer commits; query_only makes the connection refuse any
  * write. One read at a time: the main thread's read queue hands each thread one read.
+ *
+ * The thread also runs at a lower CPU priority (nice 10; on Linux a thread's own): on a busy
+ * machine the scheduler then lets the event loop answer ingest first, and reads take what is left.
  */
 import type { Database } from "bun:sqlite";
+import { setPriority } from "node:os";
 import { describeError, openReadConnection } from "./connection";
 import { SqliteEventReader } from "./reader";
 import { encodeStoredRows, type ReaderReply, type ReaderRequest } from "./threads";
 
 declare const self: Worker;
+
+const READ_NICENESS = 10;
+try {
+  // pid 0: this thread (Linux applies setpriority to the calling thread only).
+  setPriority(0, READ_NICENESS);
+} catch {
+  // Not permitted or not supported here: reads then share the CPU evenly with ingest.
+}
 
 let sqlite: Database | undefined;
 let reader: SqliteEventReader | undefined;
