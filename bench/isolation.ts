@@ -9,18 +9,22 @@
  * - idle: nothing else runs;
  * - export loop: one client downloads GET /api/events/export (every row, NDJSON) again and again;
  * - stats loop: one client polls GET /api/stats/events?bucket=minute (the whole day) back to back.
+ * The same rows run on PostgreSQL when it is available (bench/postgres.ts; SKIP_POSTGRES=1 skips).
  * Rows run A B C A B C; each figure is the median over rounds. Target (issue 9): ingest p99
  * during either loop ≤ max(3 × idle p99, 30 ms), and no ingest request over 500 ms.
  * Prints one table (with the ratios and whether the target is met) and writes bench/ISOLATION.md.
  */
+import { SQL } from "bun";
 import { Database } from "bun:sqlite";
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../src/config";
+import { openDatabase } from "../src/db/open";
 import { open as openSqlite } from "../src/db/sqlite";
 import { tempDir } from "../test/support/server";
 import { randomRow } from "./rows";
+import { benchPostgres } from "./postgres";
 import { startService } from "./service";
 
 const ROWS = Number(process.argv[2] ?? 300_000);
@@ -117,11 +121,9 @@ interface Row {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const ms = (value: number) => (value < 10 ? value.toFixed(1) : value.toFixed(0));
 
-try {
-  const loadBefore = loadavg()[0]!;
-  log(`seeding ${ROWS.toLocaleString("en")} events`);
-  await seed();
-  const server = await startService({ DATABASE_URL: databaseUrl, ADMIN_TOKEN: TOKEN, RATE_LIMIT_PER_MINUTE: "0" });
+/** The rows for one backend, already seeded: A B C A B C against one server. */
+async function measure(env: Record<string, string>): Promise<Row[]> {
+  const server = await startService({ ...env, ADMIN_TOKEN: TOKEN, RATE_LIMIT_PER_MINUTE: "0" });
   const results: Row[] = [];
   try {
     for (let round = 0; round < ROUNDS; round++) {
@@ -138,12 +140,16 @@ try {
   } finally {
     await server.stop();
   }
+  return results;
+}
 
+/** The table and verdicts of one backend's rows. */
+function report(title: string, results: Row[]): string[] {
   const of = (load: Load) => results.filter((row) => row.load === load);
   const idleP99 = median(of("idle").map((row) => row.ingest.p99));
   const bound = Math.max(3 * idleP99, 30);
   const lines = [
-    `Ingest at ${RATE} req/s for ${SECONDS} s per row (after 1 s warm-up), SQLite file with ${ROWS.toLocaleString("en")} events over one day; medians of ${ROUNDS} rounds (A B C A B C).`,
+    `${title}: ingest at ${RATE} req/s for ${SECONDS} s per row (after 1 s warm-up), ${ROWS.toLocaleString("en")} events over one day; medians of ${ROUNDS} rounds (A B C A B C).`,
     "",
     "| while | ingest p50 ms | p99 ms | max ms | p99 / idle p99 | non-202 | reads done (statuses) |",
     "|---|---|---|---|---|---|---|",
@@ -163,8 +169,43 @@ try {
       verdicts.push(`- during the ${load}: p99 ${ms(p99)} ms ≤ ${ms(bound)} ms, max ${ms(max)} ms ≤ 500 ms, every ingest 202: ${met ? "met" : "MISSED"}`);
     }
   }
-  lines.push("", `Target: p99 ≤ max(3 × idle p99 = ${ms(3 * idleP99)} ms, 30 ms) = ${ms(bound)} ms, no ingest over 500 ms:`, "", ...verdicts);
-  const header = `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${cpus().length} × ${cpus()[0]?.model.trim() ?? "cpu"}, Bun ${Bun.version}; load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after; ${((Date.now() - startedAt) / 1000).toFixed(0)} s in all.`;
+  return [...lines, "", `Target: p99 ≤ max(3 × idle p99 = ${ms(3 * idleP99)} ms, 30 ms) = ${ms(bound)} ms, no ingest over 500 ms:`, "", ...verdicts, ""];
+}
+
+/** The same rows on PostgreSQL (bench/postgres.ts), seeded server-side with generate_series. */
+async function postgresRows(): Promise<string[]> {
+  const postgres = await benchPostgres();
+  if (typeof postgres === "string") return [`PostgreSQL rows skipped: ${postgres}.`];
+  try {
+    const database = await postgres.freshDatabase();
+    try {
+      await (await openDatabase(parseConfig(database.env))).close();
+      const { DATABASE_URL: url, DATABASE_SCHEMA: schema } = database.env;
+      const admin = new SQL(url!, { max: 1 });
+      log(`seeding ${ROWS.toLocaleString("en")} events (PostgreSQL)`);
+      await admin.unsafe(`
+        INSERT INTO ${schema}.user_events (session_id, event_type, payload, created_at)
+        SELECT md5(i::text), (ARRAY['card_click', 'sage_query', 'filter_change'])[1 + i % 3],
+               jsonb_build_object('card_id', 'c_' || (i % 5000), 'position', i % 20, 'list', 'recommended'),
+               now() - interval '1 day' + i * interval '1 day' / ${ROWS}
+        FROM generate_series(1, ${ROWS}) AS i`);
+      await admin.unsafe(`VACUUM ANALYZE ${schema}.user_events`);
+      await admin.close();
+      return report(`PostgreSQL (${postgres.version}, read pool of DATABASE_READ_POOL_SIZE=2 beside the write pool)`, await measure(database.env));
+    } finally {
+      await database.drop();
+    }
+  } finally {
+    await postgres.stop();
+  }
+}
+
+try {
+  const loadBefore = loadavg()[0]!;
+  log(`seeding ${ROWS.toLocaleString("en")} events (SQLite)`);
+  await seed();
+  const lines = [...report("SQLite file", await measure({ DATABASE_URL: databaseUrl })), ...(process.env.SKIP_POSTGRES === "1" ? [] : await postgresRows())];
+  const header = `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${cpus().length} × ${cpus()[0]?.model.trim() ?? "cpu"}, Bun ${Bun.version}, a machine shared with other work; load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after; ${((Date.now() - startedAt) / 1000).toFixed(0)} s in all.`;
   const table = [header, "", ...lines].join("\n");
   process.stdout.write(`${table}\n`);
   writeFileSync(join(import.meta.dir, "ISOLATION.md"), `# Isolation benchmark results\n\nWritten by \`bun bench/isolation.ts\` (part of \`bun run bench\`).\n\n${table}\n`);
