@@ -35,19 +35,17 @@ export async function open(config: SqliteConfig): Promise<EventDatabase> {
   let pushed = inMemory ? undefined : await pushInThread(connection);
   const main = openConnection(connection);
   let store: SqliteEventStore;
+  let readers: ReaderThread[];
   try {
     pushed ??= await pushSchema(main, schema);
-    store = await SqliteEventStore.start(main, connection, config.maxPendingEvents);
+    // The writer, checkpointer and reader threads load their code side by side: a boot waits for the slowest, not the sum.
+    [store, readers] = await startAll(
+      () => SqliteEventStore.start(main, connection, config.maxPendingEvents),
+      inMemory ? 0 : config.databaseReadPoolSize,
+      () => startReaderThread(connection),
+    );
   } catch (error) {
     main.close();
-    throw error;
-  }
-  let readers: Awaited<ReturnType<typeof startReaderThread>>[] = [];
-  try {
-    if (!inMemory) readers = await Promise.all(Array.from({ length: config.databaseReadPoolSize }, () => startReaderThread(connection)));
-  } catch (error) {
-    await Promise.all(readers.map((reader) => reader.close()));
-    await store.close();
     throw error;
   }
   const reader = new QueuedReader({ readers: inMemory ? [new SqliteEventReader(main)] : readers, maxQueued: config.maxQueuedReads });
@@ -74,4 +72,21 @@ export function connectionOptions(config: Pick<SqliteConfig, "databaseUrl" | "sq
     synchronous: config.sqliteSynchronous,
     busyTimeoutMs: config.sqliteBusyTimeoutMs,
   };
+}
+
+type ReaderThread = Awaited<ReturnType<typeof startReaderThread>>;
+
+/** Starts the store and `count` reader threads at once; if any fails, stops the others and throws its error. */
+async function startAll(
+  startStore: () => Promise<SqliteEventStore>,
+  count: number,
+  startReader: () => Promise<ReaderThread>,
+): Promise<[SqliteEventStore, ReaderThread[]]> {
+  const [store, ...readers] = await Promise.allSettled([startStore(), ...Array.from({ length: count }, startReader)]);
+  const failed = [store, ...readers].find((result) => result.status === "rejected");
+  if (!failed) return [(store as PromiseFulfilledResult<SqliteEventStore>).value, readers.map((reader) => (reader as PromiseFulfilledResult<ReaderThread>).value)];
+  await Promise.all(readers.map((reader) => (reader.status === "fulfilled" ? reader.value.close() : undefined)));
+  // The store's close() would close the main connection too; the caller closes that.
+  if (store.status === "fulfilled") await store.value.stopThreads();
+  throw failed.reason;
 }

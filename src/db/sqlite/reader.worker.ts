@@ -11,7 +11,8 @@ import type { Database } from "bun:sqlite";
 import { setPriority } from "node:os";
 import { describeError, openReadConnection } from "./connection";
 import { SqliteEventReader } from "./reader";
-import { encodeStoredRows, type ReaderReply, type ReaderRequest } from "./threads";
+import { encodeStoredRows } from "./stored-rows";
+import type { ReaderReply, ReaderRequest } from "./threads";
 
 declare const self: Worker;
 

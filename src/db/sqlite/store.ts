@@ -32,14 +32,10 @@ export class SqliteEventStore extends QueuedEventStore {
     // Other threads cannot open the same :memory: database: it commits on this one.
     if (connection.path === ":memory:") return new SqliteEventStore(main, inlineWriter(main, connection.busyTimeoutMs), undefined, maxPendingEvents);
     const committed = committedEventsCounter();
-    const writer = await startWriterThread(connection, committed);
-    try {
-      const checkpointer = await startCheckpointerThread(connection, committed);
-      return new SqliteEventStore(main, writer, checkpointer, maxPendingEvents);
-    } catch (error) {
-      await writer.close();
-      throw error;
-    }
+    const [writer, checkpointer] = await Promise.allSettled([startWriterThread(connection, committed), startCheckpointerThread(connection, committed)]);
+    if (writer.status === "fulfilled" && checkpointer.status === "fulfilled") return new SqliteEventStore(main, writer.value, checkpointer.value, maxPendingEvents);
+    for (const thread of [writer, checkpointer]) if (thread.status === "fulfilled") await thread.value.close();
+    throw (writer.status === "rejected" ? writer : (checkpointer as PromiseRejectedResult)).reason;
   }
 
   protected commit(rows: NewEvent[]): Promise<CommitResult> {
@@ -57,10 +53,15 @@ export class SqliteEventStore extends QueuedEventStore {
 
   /** Stops the threads, then closes the main connection. */
   protected async release(): Promise<void> {
-    await this.writer.close();
-    await this.checkpointer?.close();
+    await this.stopThreads();
     // Whichever connection to the file closes last checkpoints the WAL into it and removes it.
     this.main.close();
+  }
+
+  /** Stops the writer and checkpointer threads, leaving the main connection open (a failed boot closes it itself). */
+  async stopThreads(): Promise<void> {
+    await this.writer.close();
+    await this.checkpointer?.close();
   }
 }
 

@@ -1,9 +1,10 @@
 import { StoreUnavailableError, UnsafeSchemaChangeError } from "../errors";
 import type { PushResult } from "../interfaces";
 import type { EventReader } from "../interfaces";
-import type { BucketCount, EventPosition, NewEvent, StoredEvent } from "../model";
+import type { BucketCount, EventPosition, NewEvent } from "../model";
 import type { ConnectionOptions } from "./connection";
 import { encodeRows } from "./batch-writer";
+import { decodeStoredRows } from "./stored-rows";
 import type { CommitResult } from "../write-queue";
 import { WorkerChannel } from "./worker-channel";
 
@@ -106,35 +107,6 @@ export async function startReaderThread(options: ConnectionOptions): Promise<Eve
     },
     close: () => thread.close(),
   };
-}
-
-const STORED_FIELDS = 7;
-
-/** Rows cross from a reader thread as one JSON string of flat tuples, as commits cross to the writer (batch-writer.ts). */
-export function encodeStoredRows(rows: readonly StoredEvent[]): string {
-  const flat: unknown[] = [];
-  for (const row of rows) {
-    flat.push(row.id, row.sessionId, row.eventType, row.payload, row.createdAt.getTime(), row.eventId, row.occurredAt?.getTime() ?? null);
-  }
-  return JSON.stringify(flat);
-}
-
-export function decodeStoredRows(encoded: string): StoredEvent[] {
-  const flat = JSON.parse(encoded) as (string | number | null)[];
-  const rows: StoredEvent[] = [];
-  for (let i = 0; i < flat.length; i += STORED_FIELDS) {
-    const occurredAt = flat[i + 6] as number | null;
-    rows.push({
-      id: flat[i] as number,
-      sessionId: flat[i + 1] as string,
-      eventType: flat[i + 2] as string,
-      payload: flat[i + 3] as string,
-      createdAt: new Date(flat[i + 4] as number),
-      eventId: flat[i + 5] as string | null,
-      occurredAt: occurredAt === null ? null : new Date(occurredAt),
-    });
-  }
-  return rows;
 }
 
 /** Applies the schema on a short-lived thread (see push.worker.ts); throws what pushSchema would. */
