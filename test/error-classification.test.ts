@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { parseConfig } from "../src/config";
 import type { EventStore } from "../src/db/interfaces";
-import { StoreOverloadedError, StoreUnavailableError } from "../src/db/errors";
+import { StoreBusyError, StoreOverloadedError, StoreUnavailableError } from "../src/db/errors";
 import { EVENT_TYPES } from "../src/events/model";
 import { classifyError } from "../src/http/error-classification";
 import { HttpError } from "../src/http/errors";
@@ -29,6 +29,7 @@ describe("one classification: every failure has one status and reason", () => {
     ["a rate limit", "UNKNOWN", new RateLimitedError(3), 429, "rate_limited"],
     ["a full write queue", "UNKNOWN", new StoreOverloadedError(10), 503, "overloaded"],
     ["a failed commit", "UNKNOWN", new StoreUnavailableError("disk"), 503, "storage_unavailable"],
+    ["a full read queue", "UNKNOWN", new StoreBusyError(16), 503, "busy"],
     ["a schema failure", "VALIDATION", new Error("v"), 422, "validation_failed"],
     ["an unknown route", "NOT_FOUND", new Error("n"), 404, "not_found"],
     ["an unparseable body", "PARSE", new Error("p"), 400, "malformed_body"],

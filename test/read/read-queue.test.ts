@@ -7,7 +7,7 @@ import { EXPORT_PAGE_SIZE } from "../../src/export/routes";
 import { ADMIN_TOKEN, bearer, buildApp, closeApps, send, type TestApp } from "../support/app";
 import { backends } from "../support/backends";
 import { expectEnvelope } from "../support/envelope";
-import { seedEvents } from "../support/events";
+import { seedEvents, settle } from "../support/events";
 
 const T0 = Date.UTC(2024, 4, 1);
 
@@ -92,6 +92,10 @@ for (const backend of backends) {
         expect(response.headers.get("retry-after")).toBe("1");
         await expectEnvelope(response, 503, "busy");
       }
+      // The metrics label each refusal as the handler answered it.
+      await settle();
+      const metrics = await (await send(app, "/metrics", { headers: bearer() })).text();
+      expect(metrics).toContain(`event_ingest_http_request_duration_seconds_count{method="GET",route="/api/stats/events",status="503"} ${busy.length}`);
       // Nothing stays queued or held: the next read is answered.
       const after = await stats(app);
       expect(after.status).toBe(200);

@@ -68,12 +68,14 @@ export async function startServer(env: Record<string, string>, timeoutMs = 15_00
   });
   let stdout = "";
   let stderr = "";
-  void (async () => {
-    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) stdout += chunk;
-  })();
-  void (async () => {
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) stderr += chunk;
-  })();
+  const drained = Promise.all([
+    (async () => {
+      for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) stdout += chunk;
+    })(),
+    (async () => {
+      for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) stderr += chunk;
+    })(),
+  ]);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
   let healthy = false;
@@ -97,7 +99,12 @@ export async function startServer(env: Record<string, string>, timeoutMs = 15_00
     output: () => stdout + stderr,
     stop: async (signal = "SIGTERM") => {
       kill(child, signal);
-      return await child.exited;
+      const code = await child.exited;
+      // The last lines may still be in the pipe when the process has exited (seen on a loaded
+      // machine: the final "stopped cleanly" missing); read to the end, briefly, in case an
+      // orphaned grandchild holds the pipe open.
+      await Promise.race([drained, Bun.sleep(2000)]);
+      return code;
     },
   };
 }
