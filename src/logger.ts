@@ -33,8 +33,10 @@ function redactValue(value: unknown, depth = 0): unknown {
  * pino on stdout: JSON lines for a log collector, or human-readable lines (pino-pretty, written
  * synchronously) for a person at a terminal. Every message, field and error has the password
  * of any URL in it replaced, whoever logs it (a driver's error may quote its connection string).
+ * Written synchronously: `pino.destination(1)` buffers, and the last line before process.exit
+ * ("stopped cleanly") went missing under load (test/lifecycle.e2e.test.ts, graceful shutdown).
  */
-export function createLogger(level: LogLevel, format: LogFormat = "json", destination: pino.DestinationStream = pino.destination(1)): Logger {
+export function createLogger(level: LogLevel, format: LogFormat = "json", destination: pino.DestinationStream = pino.destination({ dest: 1, sync: true })): Logger {
   const options: pino.LoggerOptions = {
     level,
     base: { service: "event-ingest" },
