@@ -39,6 +39,10 @@ describe("one classification: every failure has one status and reason", () => {
       expect(classifyError(code, error)).toEqual({ status, reason });
     });
   }
+
+  test("a known path asked with another method: 405 method_not_allowed", () => {
+    expect(classifyError("NOT_FOUND", new Error("n"), () => ["GET", "POST"])).toEqual({ status: 405, reason: "method_not_allowed" });
+  });
 });
 
 describe("the metrics count a refusal exactly as the error handler answers it", () => {

@@ -42,7 +42,9 @@ export function errorHandling(logger: Logger) {
     .onError({ as: "global" }, ({ code, error, set, request }) => {
       const requestId = String(set.headers["x-request-id"] ?? crypto.randomUUID());
       const thrown = thrownError(code, error);
-      const { status, reason } = classifyError(code, error);
+      const path = new URL(request.url).pathname;
+      const allow = () => allowedMethods(appRoutes(plugin), path);
+      const { status, reason } = classifyError(code, error, allow);
       if (thrown instanceof HttpError) {
         return envelope(status, { error: reason, message: thrown.message, details: thrown.details }, requestId, thrown.headers);
       }
@@ -62,16 +64,14 @@ export function errorHandling(logger: Logger) {
           const invalid = validationFailed(details);
           return envelope(status, { error: reason, message: invalid.message, details: invalid.details }, requestId);
         }
-        case "not_found": {
-          // A path the app knows, asked with a method it does not answer: 405 naming the ones it does.
-          const path = new URL(request.url).pathname;
-          const allow = allowedMethods(appRoutes(plugin), path);
-          if (allow.length > 0) {
-            const message = `${request.method} is not allowed on ${path}; it answers ${allow.join(", ")}.`;
-            return envelope(405, { error: "method_not_allowed", message, details: [] }, requestId, { allow: allow.join(", ") });
-          }
-          return envelope(status, { error: reason, message: `No route for ${request.method} ${path}.`, details: [] }, requestId);
+        case "method_not_allowed": {
+          // A path the app knows, asked with a method it does not answer: name the ones it does.
+          const methods = allow().join(", ");
+          const message = `${request.method} is not allowed on ${path}; it answers ${methods}.`;
+          return envelope(status, { error: reason, message, details: [] }, requestId, { allow: methods });
         }
+        case "not_found":
+          return envelope(status, { error: reason, message: `No route for ${request.method} ${path}.`, details: [] }, requestId);
         case "overloaded":
           // Expected under overload and answered at once; logging each refusal would add to the load.
           return envelope(status, { error: reason, message: MESSAGES[reason]!, details: [] }, requestId, RETRY_SHORTLY);
