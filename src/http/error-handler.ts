@@ -1,6 +1,5 @@
 import type { ValueError } from "@sinclair/typebox/errors";
 import { Elysia } from "elysia";
-import { StoreUnavailableError } from "../db/errors";
 import type { Logger } from "../logger";
 import { classifyError, thrownError } from "./error-classification";
 import { type ErrorEnvelope, HttpError } from "./errors";
@@ -32,7 +31,6 @@ const RETRY_SHORTLY = { "retry-after": "1" };
  * leaves the process.
  */
 export function errorHandling(logger: Logger) {
-  const loggedStoreFailures = new WeakSet<Error>();
   const plugin = new Elysia({ name: "error-handling" });
   return plugin
     .onRequest(({ request, set }) => {
@@ -76,11 +74,8 @@ export function errorHandling(logger: Logger) {
           // Expected under overload and answered at once; logging each refusal would add to the load.
           return envelope(status, { error: reason, message: MESSAGES[reason]!, details: [] }, requestId, RETRY_SHORTLY);
         case "storage_unavailable":
-          // Every request of a failed commit shares one error: log it once, not once per request.
-          if (thrown instanceof StoreUnavailableError && !loggedStoreFailures.has(thrown)) {
-            loggedStoreFailures.add(thrown);
-            logger.warn({ err: thrown, requestId }, "storage unavailable");
-          }
+          // Not logged here: the write path logs failed commits, one line per kind of failure per
+          // interval with a count (src/health/failure-log.ts), instead of a stack per request.
           return envelope(status, { error: reason, message: MESSAGES[reason]!, details: [] }, requestId, RETRY_SHORTLY);
         case "internal_error":
           logger.error({ err: error, requestId, method: request.method, url: request.url }, "unhandled error");

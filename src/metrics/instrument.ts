@@ -47,5 +47,5 @@ export function instrument({ metrics, store, isIngest }: InstrumentOptions) {
 }
 
 function exposesWritePath(store: EventStore & Partial<WritePathGauges>): store is EventStore & WritePathGauges {
-  return typeof store.queuedEvents === "function" && typeof store.onCommit === "function";
+  return typeof store.queuedEvents === "function" && typeof store.onCommit === "function" && typeof store.onStorageEvent === "function";
 }

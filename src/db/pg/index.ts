@@ -40,7 +40,6 @@ export async function open(config: PgConfig): Promise<EventDatabase> {
       reader: new PgEventReader(db, table),
       pruner: new PgEventPruner(db, table),
       pushed,
-      ping: () => store.ping(),
       close: () => store.close(),
     };
   } catch (error) {

@@ -10,6 +10,7 @@ import * as schema from "./schema";
 import { openSideConnection } from "./side-connection";
 import { SqliteEventStore } from "./store";
 import { pushInThread } from "./threads";
+import { assertWritable } from "./writable";
 
 export type SqliteConfig = Pick<Config, "databaseUrl" | "sqliteSynchronous" | "sqliteBusyTimeoutMs" | "maxPendingEvents">;
 
@@ -21,7 +22,10 @@ export type SqliteConfig = Pick<Config, "databaseUrl" | "sqliteSynchronous" | "s
 export async function open(config: SqliteConfig): Promise<EventDatabase> {
   const inMemory = config.databaseUrl === ":memory:";
   const connection = connectionOptions(config);
-  if (!inMemory) mkdirSync(dirname(connection.path), { recursive: true });
+  if (!inMemory) {
+    mkdirSync(dirname(connection.path), { recursive: true });
+    assertWritable(connection.path);
+  }
   // A file is pushed from a short-lived thread so drizzle-kit's memory does not stay resident.
   let pushed = inMemory ? undefined : await pushInThread(connection);
   const main = openConnection(connection);
@@ -41,7 +45,6 @@ export async function open(config: SqliteConfig): Promise<EventDatabase> {
     pruner,
     pushed,
     databaseFile: inMemory ? undefined : config.databaseUrl,
-    ping: () => store.ping(),
     async close() {
       await store.close();
       reader.close();
