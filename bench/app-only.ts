@@ -23,7 +23,7 @@ const config = parseConfig({ ...process.env, DATABASE_URL: join(folder, "read-si
 const logger = createLogger(config.logLevel);
 const discard: EventStore = {
   append: async (events) => ({ inserted: events.length, duplicates: 0 }),
-  ping: async () => true,
+  health: async () => ({ status: "ok" }),
   close: async () => undefined,
 };
 const readSide = await openSqlite(config);

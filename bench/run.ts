@@ -14,7 +14,7 @@
  */
 import { Database } from "bun:sqlite";
 import type { Subprocess } from "bun";
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { startNginx } from "../test/support/nginx";
@@ -33,6 +33,11 @@ const CEILING_ROWS = 100_000;
 const OVERLOAD_QUEUE = 64;
 const OVERLOAD_CONNECTIONS = 3 * OVERLOAD_QUEUE;
 const OVERLOAD_SECONDS = 10;
+// The checkpointer empties the WAL once commits stopped for a second (src/db/sqlite-checkpointer.worker.ts).
+const IDLE_WAL_MS = 2500;
+// The documented bound (docs/operations.md): a RESTART past 16 MiB of log, plus the tail written
+// while it catches up, plus the commit under way.
+const WAL_PEAK_BOUND_BYTES = 24 * 1024 * 1024;
 
 const work = mkdtempSync(join(tmpdir(), "event-ingest-bench-"));
 const startedAt = Date.now();
@@ -131,6 +136,22 @@ function sampleRss(pid: number, everyMs = 100): { samples: number[]; stop: () =>
   };
 }
 
+const fileBytes = (path: string) => statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+
+/** The SQLite file's WAL, sampled while a run lasts: its largest size, and both files' sizes at the end. */
+function sampleWal(database: string, everyMs = 100): { stop: () => WalSizes } {
+  let peak = 0;
+  const read = () => (peak = Math.max(peak, fileBytes(`${database}-wal`)));
+  const timer = setInterval(read, everyMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      read();
+      return { walPeak: peak, walAtEnd: fileBytes(`${database}-wal`), databaseAtEnd: fileBytes(database), walIdle: Number.NaN };
+    },
+  };
+}
+
 /** CPU ticks per thread name of a process: where the server's time goes. */
 function threadCpu(pid: number): Map<string, number> {
   const ticks = new Map<string, number>();
@@ -222,8 +243,17 @@ interface WriteStats {
 
 // ---------------------------------------------------------------- scenarios
 
+/** Bytes: the WAL's peak during the saturation run, WAL and database at its end, and the WAL once the load stopped (IDLE_WAL_MS later). */
+interface WalSizes {
+  walPeak: number;
+  walAtEnd: number;
+  databaseAtEnd: number;
+  walIdle: number;
+}
+
 interface Measurement {
   saturation: WrkResult;
+  wal?: WalSizes;
   fixed: FixedRateResult;
   rssMb: number;
   cpu: Record<string, number>;
@@ -231,14 +261,20 @@ interface Measurement {
   stats?: WriteStats;
 }
 
-async function load(server: Running): Promise<Omit<Measurement, "rowsCheck" | "stats"> & { warmup: WrkResult }> {
+async function load(server: Running, database?: string): Promise<Omit<Measurement, "rowsCheck" | "stats"> & { warmup: WrkResult }> {
   const rss = sampleRss(server.pid);
   const warmup = await wrk(server.url, WARMUP_SECONDS);
   const cpuBefore = threadCpu(server.pid);
+  const walSampler = database ? sampleWal(database) : undefined;
   const saturation = await wrk(server.url, SATURATION_SECONDS);
+  const wal = walSampler?.stop();
   const cpu = cpuSince(server.pid, cpuBefore);
   const fixed = await fixedRate(server.url);
-  return { warmup, saturation, fixed, cpu, rssMb: rss.stop() };
+  if (wal && database) {
+    await Bun.sleep(IDLE_WAL_MS);
+    wal.walIdle = fileBytes(`${database}-wal`);
+  }
+  return { warmup, saturation, wal, fixed, cpu, rssMb: rss.stop() };
 }
 
 async function measureWithoutStorage(script: string): Promise<Measurement> {
@@ -273,7 +309,7 @@ async function measureService(database: string, synchronous: string): Promise<Me
   const rowsBefore = database === "" ? 0 : rowCount(database);
   const path = database === "" ? join(work, `empty-${Date.now()}.db`) : database;
   const server = await start(["bun", "run", "start"], { DATABASE_URL: path, SQLITE_SYNCHRONOUS: synchronous }, "listening on");
-  const result = await load(server);
+  const result = await load(server, path);
   await stop(server);
   const rows = rowCount(path) - rowsBefore;
   const accepted = result.warmup.accepted + result.saturation.accepted + result.fixed.accepted;
@@ -415,6 +451,7 @@ const summary = scenarios.map((scenario) => {
     rowsOk: runs.every((m) => m.rowsCheck.ok),
     rows: runs.map((m) => m.rowsCheck),
     stats: runs.map((m) => m.stats).filter((s): s is WriteStats => s !== undefined),
+    wal: runs.map((m) => m.wal).filter((w): w is WalSizes => w !== undefined),
   };
 });
 
@@ -464,6 +501,22 @@ for (const row of summary.filter((r) => r.scenario.database !== "none")) {
   );
 }
 
+const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+const walRows = summary.filter((row) => row.wal.length > 0);
+lines.push(
+  "",
+  `SQLite WAL against the database file (MB; each round): peak during the saturation run, both at its end, and the WAL ${IDLE_WAL_MS / 1000} s after the fixed-rate run:`,
+  "",
+  "| scenario | database at end | WAL at end | WAL / database | WAL peak | WAL once idle |",
+  "|---|---|---|---|---|---|",
+);
+for (const row of walRows) {
+  const each = (f: (w: WalSizes) => string) => row.wal.map(f).join(", ");
+  lines.push(
+    `| ${row.scenario.name} | ${each((w) => mb(w.databaseAtEnd))} | ${each((w) => mb(w.walAtEnd))} | ${each((w) => (w.walAtEnd / w.databaseAtEnd).toFixed(2))} | ${each((w) => mb(w.walPeak))} | ${each((w) => mb(w.walIdle))} |`,
+  );
+}
+
 lines.push("", "Server CPU seconds by thread during the last saturation run:", "");
 for (const row of summary) {
   const parts = Object.entries(row.cpu).sort((a, b) => b[1] - a[1]).map(([name, seconds]) => `${name} ${seconds.toFixed(2)}`);
@@ -494,6 +547,7 @@ lines.push(
   `- 1M-event database ≥ 60 % of storage ceiling: ${pct(million.ofStorage)}: ${verdict(million.ofStorage >= 0.6)}`,
   `- peak RSS ≤ 100 MB (SQLite): ${Math.max(...sqliteRows.map((r) => r.rssMb)).toFixed(0)} MB: ${verdict(sqliteRows.every((r) => r.rssMb <= 100))}`,
   `- rows == 202s: ${verdict(summary.every((r) => r.rowsOk) && overload.rowsOk)}`,
+  `- WAL bounded (peak ≤ ${mb(WAL_PEAK_BOUND_BYTES)} MB, empty once idle): peak ${mb(Math.max(...walRows.flatMap((r) => r.wal.map((w) => w.walPeak))))} MB, idle ${mb(Math.max(...walRows.flatMap((r) => r.wal.map((w) => w.walIdle))))} MB: ${verdict(walRows.every((r) => r.wal.every((w) => w.walPeak <= WAL_PEAK_BOUND_BYTES && w.walIdle === 0)))}`,
   `- 3× overload, memory flat and the excess refused fast: RSS ${overloadRss.first.toFixed(0)} → ${overloadRss.last.toFixed(0)} MB (max ${overloadRss.max.toFixed(0)}, trend ${overloadRss.mbPerSecond.toFixed(2)} MB/s), ${int(overload.result.unavailable)} 503s, p99 ${ms(overload.result.p99 / 1000)} ms, ${overload.result.errors.timeout} timeouts: ${verdict(Math.abs(overloadRss.mbPerSecond) < 1 && overload.result.errors.timeout === 0 && overload.result.unavailable > 0)}`,
 );
 

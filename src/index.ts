@@ -3,6 +3,7 @@ import { type Config, ConfigError, parseConfig } from "./config";
 import { UnsafeSchemaChangeError } from "./db/errors";
 import { describeDatabase, openDatabase } from "./db/open";
 import packageJson from "../package.json";
+import { StorageFailureLog } from "./health/failure-log";
 import { baseUrl, PAGES } from "./http/links";
 import { createLogger, redactCredentials } from "./logger";
 import { Metrics } from "./metrics/metrics";
@@ -66,6 +67,8 @@ const database = await openDatabaseOrExit(config);
 const { store, reader, pruner } = database;
 const retention = new RetentionJob({ pruner, retentionDays: config.retentionDays, intervalMs: config.retentionIntervalMinutes * 60_000, logger });
 const metrics = new Metrics({ databaseFile: database.databaseFile });
+const failureLog = new StorageFailureLog(logger);
+store.onStorageEvent(failureLog.record);
 
 const app = createApp({ config, store, reader, retention, metrics, logger, sdk }).listen({
   port: config.port,
@@ -90,6 +93,7 @@ async function shutdown(signal: string): Promise<void> {
   await retention.stop();
   await app.stop();
   await database.close();
+  failureLog.close();
   clearTimeout(deadline);
   logger.info({ writePath: store.stats() }, "stopped cleanly");
   process.exit(0);

@@ -14,7 +14,7 @@ const EVENT = { session_id: "s", event_type: EVENT_TYPES[0] };
 const config = parseConfig({ DATABASE_URL: ":memory:", METRICS_PUBLIC: "true" });
 
 function storeFailingWith(error: Error): EventStore {
-  return { append: () => Promise.reject(error), ping: async () => true, close: async () => {} };
+  return { append: () => Promise.reject(error), health: async () => ({ status: "ok" }), close: async () => {} };
 }
 
 async function scrape(app: Awaited<ReturnType<typeof appWith>>): Promise<string> {
@@ -40,6 +40,10 @@ describe("one classification: every failure has one status and reason", () => {
       expect(classifyError(code, error)).toEqual({ status, reason });
     });
   }
+
+  test("a known path asked with another method: 405 method_not_allowed", () => {
+    expect(classifyError("NOT_FOUND", new Error("n"), () => ["GET", "POST"])).toEqual({ status: 405, reason: "method_not_allowed" });
+  });
 });
 
 describe("the metrics count a refusal exactly as the error handler answers it", () => {
@@ -64,7 +68,7 @@ describe("the metrics count a refusal exactly as the error handler answers it", 
 describe("ingest routes are the ones declared `ingest: true`", () => {
   test("a rate-limited request is counted under its route, before its body is read", async () => {
     const limited = parseConfig({ DATABASE_URL: ":memory:", METRICS_PUBLIC: "true", RATE_LIMIT_PER_MINUTE: "1", RATE_LIMIT_BURST: "1" });
-    const app = await appWith({ config: limited, store: { append: async (events) => ({ inserted: events.length, duplicates: 0 }), ping: async () => true, close: async () => {} } });
+    const app = await appWith({ config: limited, store: { append: async (events) => ({ inserted: events.length, duplicates: 0 }), health: async () => ({ status: "ok" }), close: async () => {} } });
     expect((await postJson(app, "/api/events/batch", { batch: [EVENT] })).status).toBe(202);
     // Not even valid JSON: refused by the limiter, which runs before the body is read.
     await expectEnvelope(await postJson(app, "/api/events/", "{not json"), 429, "rate_limited");

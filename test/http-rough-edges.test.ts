@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ADMIN_TOKEN, bearer, buildApp, postJson, send, type TestApp } from "./support/app";
 import { expectEnvelope } from "./support/envelope";
+import { settle } from "./support/events";
 
 let ctx: TestApp;
 beforeAll(async () => {
@@ -25,6 +26,13 @@ describe("a known path with a method it does not answer is a 405 with Allow", ()
     const stats = await send(ctx.app, "/api/stats/events", { method: "POST" });
     expect(stats.headers.get("allow")).toBe("GET, HEAD, OPTIONS");
     await expectEnvelope(stats, 405, "method_not_allowed");
+  });
+
+  test("the metrics time a 405 as a 405, as it was answered", async () => {
+    await send(ctx.app, "/api/events", { method: "PATCH" });
+    await settle(); // onAfterResponse runs after the answer
+    const metrics = await (await send(ctx.app, "/metrics", { headers: bearer() })).text();
+    expect(metrics).toMatch(/event_ingest_http_request_duration_seconds_count\{[^}]*method="PATCH"[^}]*status="405"[^}]*\} 1/);
   });
 
   test("a path parameter route counts as known: PUT /swagger/assets/x is a 405", async () => {

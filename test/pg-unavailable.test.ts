@@ -62,7 +62,8 @@ describe.if(postgresBackend !== undefined)("PostgreSQL down or unreachable", () 
       const { result: refused, ms } = await timed(() => post("while-down"));
       await expectUnavailable(refused);
       expect(ms).toBeLessThan(DEADLINE_MS + 2000);
-      expect((await health()).status).toBe(503);
+      const down = await health();
+      expect({ status: down.status, body: await down.json() }).toEqual({ status: 503, body: { status: "unavailable", reason: "unreachable" } });
 
       proxy.setMode("forward");
       // The pool reconnects on its own; the first request after the outage already succeeds.
@@ -81,6 +82,7 @@ describe.if(postgresBackend !== undefined)("PostgreSQL down or unreachable", () 
       await expectUnavailable(ingest.result);
       expect(ingest.ms).toBeLessThan(DEADLINE_MS + 2000);
       expect(probe.result.status).toBe(503);
+      expect(await probe.result.json()).toEqual({ status: "unavailable", reason: "unreachable" });
       expect(probe.ms).toBeLessThan(DEADLINE_MS + 2000);
 
       proxy.setMode("forward");

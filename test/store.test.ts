@@ -91,7 +91,7 @@ for (const backend of backends) {
         const store = await open();
         await store.close();
         await expect(store.append([event("late")])).rejects.toBeInstanceOf(StoreUnavailableError);
-        expect(await store.ping()).toBe(false);
+        expect(await store.health()).toEqual({ status: "unavailable", reason: "closed" });
       });
 
       test("rows survive reopening the database", async () => {

@@ -126,7 +126,7 @@ for (const backend of backends) {
         await closed;
         for (const response of await Promise.all(accepted)) expect(response.status).toBe(202);
         expect(await stored()).toEqual(["q1", "q2", "q3"]);
-        expect(await store.ping()).toBe(false);
+        expect(await store.health()).toEqual({ status: "unavailable", reason: "closed" });
       });
     });
 

@@ -1,8 +1,14 @@
+import type { StorageFailureReason } from "./write-health";
+
 /** Storage could not commit; nothing from the failed batch was stored. Retrying later is safe. */
 export class StoreUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** Why, as /health reports it. */
+  readonly reason: StorageFailureReason;
+
+  constructor(message: string, options?: { cause?: unknown; reason?: StorageFailureReason }) {
     super(message, options);
     this.name = "StoreUnavailableError";
+    this.reason = options?.reason ?? "commit_failing";
   }
 }
 

@@ -1,4 +1,5 @@
 import type { AppendResult, BucketCount, BucketCountQuery, EventFilter, EventPosition, NewEvent, StoredEvent } from "./model";
+import type { StorageListener, StoreHealth } from "./write-health";
 import type { WriteStats } from "./write-queue";
 
 /**
@@ -11,8 +12,8 @@ export interface EventStore {
    * rejects with StoreUnavailableError otherwise.
    */
   append(events: readonly NewEvent[]): Promise<AppendResult>;
-  /** True when the database answers a trivial query. */
-  ping(): Promise<boolean>;
+  /** Whether events can be committed now: the outcome of the last commit, or of a probe after a quiet spell. */
+  health(): Promise<StoreHealth>;
   /** Commits what is queued, then releases the database. Appends after this are refused. */
   close(): Promise<void>;
 }
@@ -41,6 +42,8 @@ export interface WritePathGauges {
   queuedEvents(): number;
   /** Registers a listener told, after every commit, its number of events and how long the transaction took. */
   onCommit(listener: (events: number, durationMs: number) => void): void;
+  /** Registers a listener told of failed commits and checkpoints, and of recovery (for the failure log and metrics). */
+  onStorageEvent(listener: StorageListener): void;
 }
 
 /** A store with its write-path figures: queue depth and commit sizes for metrics, totals for the shutdown log. */
@@ -62,8 +65,6 @@ export interface EventDatabase {
   pushed: PushResult;
   /** The SQLite file, for the database-size metric; absent for `:memory:` and PostgreSQL. */
   databaseFile?: string;
-  /** Health: true when the write path and the database answer. */
-  ping(): Promise<boolean>;
   /** Commits what the store has accepted, then releases every connection. */
   close(): Promise<void>;
 }

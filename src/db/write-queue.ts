@@ -1,5 +1,6 @@
 import { StoreOverloadedError, StoreUnavailableError } from "./errors";
 import type { AppendResult } from "./model";
+import type { WriteHealth } from "./write-health";
 
 /** What one transaction did: how long it took, and which of its rows (by index) were duplicates, not stored again. */
 export interface CommitResult {
@@ -17,6 +18,8 @@ export interface WriteQueueOptions<Row> {
   maxBatch: number;
   /** Stores `rows` in one transaction; rejects if nothing was stored. */
   commit: (rows: Row[]) => Promise<CommitResult>;
+  /** Told the outcome of every commit, for /health. */
+  health?: WriteHealth;
 }
 
 export type CommitListener = (events: number, durationMs: number) => void;
@@ -97,6 +100,7 @@ export class WriteQueue<Row> {
   /** Refuses new appends and resolves once everything accepted has been committed (or failed). */
   close(): Promise<void> {
     this.closed = true;
+    this.options.health?.close();
     if (this.isIdle()) return Promise.resolve();
     return new Promise((resolve) => (this.drained = resolve));
   }
@@ -130,8 +134,10 @@ export class WriteQueue<Row> {
     if (result === undefined) {
       this.counts.failedCommits++;
       const error = cause instanceof StoreUnavailableError ? cause : new StoreUnavailableError("could not commit events", { cause });
+      this.options.health?.failed(error);
       for (const waiter of waiters) waiter.reject(error);
     } else {
+      this.options.health?.succeeded();
       this.counts.commits++;
       this.counts.committedEvents += events;
       const bucket = 31 - Math.clz32(events);

@@ -18,9 +18,11 @@ export function thrownError(code: unknown, error: unknown): unknown {
 /**
  * The one mapping from a failure to its status and reason. The error handler answers with it
  * and the metrics count with it, so the two cannot drift apart (they did: a `503 overloaded`
- * was once counted as a `500 internal_error`). `code` is Elysia's error code for the failure.
+ * was once counted as a `500 internal_error`). `code` is Elysia's error code for the failure;
+ * `allowedMethods` gives the methods the request's path answers (none: an unknown path), which
+ * turns an unrouted request into a 405 instead of a 404.
  */
-export function classifyError(code: unknown, error: unknown): ErrorClass {
+export function classifyError(code: unknown, error: unknown, allowedMethods: () => readonly string[] = () => []): ErrorClass {
   const thrown = thrownError(code, error);
   if (thrown instanceof HttpError) return { status: thrown.status, reason: thrown.code };
   if (thrown instanceof StoreOverloadedError) return { status: 503, reason: "overloaded" };
@@ -31,7 +33,7 @@ export function classifyError(code: unknown, error: unknown): ErrorClass {
     case "VALIDATION":
       return { status: 422, reason: "validation_failed" };
     case "NOT_FOUND":
-      return { status: 404, reason: "not_found" };
+      return allowedMethods().length > 0 ? { status: 405, reason: "method_not_allowed" } : { status: 404, reason: "not_found" };
     case "PARSE":
       return { status: 400, reason: "malformed_body" };
   }

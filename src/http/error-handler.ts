@@ -1,6 +1,5 @@
 import type { ValueError } from "@sinclair/typebox/errors";
 import { Elysia } from "elysia";
-import { StoreUnavailableError } from "../db/errors";
 import type { Logger } from "../logger";
 import { classifyError, thrownError } from "./error-classification";
 import { type ErrorEnvelope, HttpError } from "./errors";
@@ -33,7 +32,6 @@ const RETRY_SHORTLY = { "retry-after": "1" };
  * leaves the process.
  */
 export function errorHandling(logger: Logger) {
-  const loggedStoreFailures = new WeakSet<Error>();
   const plugin = new Elysia({ name: "error-handling" });
   return plugin
     .onRequest(({ request, set }) => {
@@ -43,7 +41,9 @@ export function errorHandling(logger: Logger) {
     .onError({ as: "global" }, ({ code, error, set, request }) => {
       const requestId = String(set.headers["x-request-id"] ?? crypto.randomUUID());
       const thrown = thrownError(code, error);
-      const { status, reason } = classifyError(code, error);
+      const path = new URL(request.url).pathname;
+      const allow = () => allowedMethods(appRoutes(plugin), path);
+      const { status, reason } = classifyError(code, error, allow);
       if (thrown instanceof HttpError) {
         return envelope(status, { error: reason, message: thrown.message, details: thrown.details }, requestId, thrown.headers);
       }
@@ -63,26 +63,21 @@ export function errorHandling(logger: Logger) {
           const invalid = validationFailed(details);
           return envelope(status, { error: reason, message: invalid.message, details: invalid.details }, requestId);
         }
-        case "not_found": {
-          // A path the app knows, asked with a method it does not answer: 405 naming the ones it does.
-          const path = new URL(request.url).pathname;
-          const allow = allowedMethods(appRoutes(plugin), path);
-          if (allow.length > 0) {
-            const message = `${request.method} is not allowed on ${path}; it answers ${allow.join(", ")}.`;
-            return envelope(405, { error: "method_not_allowed", message, details: [] }, requestId, { allow: allow.join(", ") });
-          }
-          return envelope(status, { error: reason, message: `No route for ${request.method} ${path}.`, details: [] }, requestId);
+        case "method_not_allowed": {
+          // A path the app knows, asked with a method it does not answer: name the ones it does.
+          const methods = allow().join(", ");
+          const message = `${request.method} is not allowed on ${path}; it answers ${methods}.`;
+          return envelope(status, { error: reason, message, details: [] }, requestId, { allow: methods });
         }
+        case "not_found":
+          return envelope(status, { error: reason, message: `No route for ${request.method} ${path}.`, details: [] }, requestId);
         case "overloaded":
         case "busy":
           // Expected under overload and answered at once; logging each refusal would add to the load.
           return envelope(status, { error: reason, message: MESSAGES[reason]!, details: [] }, requestId, RETRY_SHORTLY);
         case "storage_unavailable":
-          // Every request of a failed commit shares one error: log it once, not once per request.
-          if (thrown instanceof StoreUnavailableError && !loggedStoreFailures.has(thrown)) {
-            loggedStoreFailures.add(thrown);
-            logger.warn({ err: thrown, requestId }, "storage unavailable");
-          }
+          // Not logged here: the write path logs failed commits, one line per kind of failure per
+          // interval with a count (src/health/failure-log.ts), instead of a stack per request.
           return envelope(status, { error: reason, message: MESSAGES[reason]!, details: [] }, requestId, RETRY_SHORTLY);
         case "internal_error":
           logger.error({ err: error, requestId, method: request.method, url: request.url }, "unhandled error");

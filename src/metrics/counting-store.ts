@@ -14,7 +14,7 @@ export function countingAcceptedEvents(store: EventStore, metrics: Metrics): Eve
       if (result.duplicates > 0) metrics.eventsDuplicate.inc(result.duplicates);
       return result;
     },
-    ping: () => store.ping(),
+    health: () => store.health(),
     close: () => store.close(),
   };
 }

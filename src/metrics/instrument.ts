@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import type { EventStore, WritePathGauges } from "../db/interfaces";
 import { classifyError } from "../http/error-classification";
+import { allowedMethods, appRoutes } from "../http/routes-table";
 import { countingAcceptedEvents } from "./counting-store";
 import type { Metrics } from "./metrics";
 
@@ -32,7 +33,8 @@ export function instrument({ metrics, store, isIngest }: InstrumentOptions) {
     .onAfterResponse({ as: "global" }, ({ request, route, set }) => {
       const start = started.get(request);
       const failure = failures.get(request);
-      const refused = failure ? classifyError(failure.code, failure.error) : undefined;
+      const allow = () => allowedMethods(appRoutes(plugin), new URL(request.url).pathname);
+      const refused = failure ? classifyError(failure.code, failure.error, allow) : undefined;
       const status = refused ? refused.status : Number(set.status ?? 200);
       // Requests refused before routing (404) have no route; the label set stays bounded.
       const label = route || "unmatched";
@@ -45,5 +47,5 @@ export function instrument({ metrics, store, isIngest }: InstrumentOptions) {
 }
 
 function exposesWritePath(store: EventStore & Partial<WritePathGauges>): store is EventStore & WritePathGauges {
-  return typeof store.queuedEvents === "function" && typeof store.onCommit === "function";
+  return typeof store.queuedEvents === "function" && typeof store.onCommit === "function" && typeof store.onStorageEvent === "function";
 }

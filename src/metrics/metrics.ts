@@ -1,6 +1,7 @@
 import { statSync } from "node:fs";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { WritePathGauges } from "../db/interfaces";
+import { STORAGE_FAILURE_REASONS } from "../db/write-health";
 import { EVENT_TYPES } from "../events/model";
 import { VIOLATION_REASONS } from "../events/violations";
 
@@ -47,6 +48,16 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly commitFailures = new Counter({
+    name: "event_ingest_commit_failures_total",
+    help: "Commits (and write probes) that failed, storing nothing, by reason (as /health reports it).",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+
+  /** SQLite only: a file has a checkpointer. */
+  private readonly checkpointFailures: Counter | undefined;
+
   readonly httpDuration = new Histogram({
     name: "event_ingest_http_request_duration_seconds",
     help: "Time from request arrival to response (to the first byte, for streamed exports), by route and status.",
@@ -60,8 +71,14 @@ export class Metrics {
     // Every type starts at 0, so a rate() over a type with no events yet is 0, not absent.
     for (const type of EVENT_TYPES) this.eventsAccepted.inc({ event_type: type }, 0);
     for (const action of ["dropped", "flagged"]) this.botEvents.inc({ action }, 0);
+    for (const reason of STORAGE_FAILURE_REASONS) this.commitFailures.inc({ reason }, 0);
 
     if (databaseFile) {
+      this.checkpointFailures = new Counter({
+        name: "event_ingest_checkpoint_failures_total",
+        help: "WAL checkpoints that failed (e.g. a full disk cannot take the pages they copy); busy ones, retried at once, are not counted.",
+        registers: [this.registry],
+      });
       new Gauge({
         name: "event_ingest_database_size_bytes",
         help: "Size on disk of the SQLite database file and of its write-ahead log.",
@@ -106,6 +123,10 @@ export class Metrics {
     if (this.watchedWritePaths.has(writePath)) return;
     this.watchedWritePaths.add(writePath);
     writePath.onCommit((events) => this.commitBatchSize.observe(events));
+    writePath.onStorageEvent((event) => {
+      if (event.kind === "commit_failed") this.commitFailures.inc({ reason: event.reason });
+      if (event.kind === "checkpoint_failed") this.checkpointFailures?.inc(event.count);
+    });
   }
 }
 

@@ -27,8 +27,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Liveness and database check
-         * @description 200 when the database answers, 503 otherwise.
+         * Whether events can be stored now
+         * @description 200 while commits succeed. 503 with a reason while they fail (the last commit failed, or a probe write after a quiet spell did); it turns 200 again by itself once a commit or a probe succeeds, without a restart.
          */
         get: operations["getHealth"];
         put?: never;
@@ -261,7 +261,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The database answers. */
+            /** @description Events can be committed. */
             200: {
                 headers: {
                     /** @description The request's id (yours if you sent a sane one); the server log carries the same id. */
@@ -280,7 +280,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The database does not answer. */
+            /** @description Commits fail; the reason says why. */
             503: {
                 headers: {
                     /** @description The request's id (yours if you sent a sane one); the server log carries the same id. */
@@ -290,12 +290,19 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "status": "unavailable"
+                     *       "status": "unavailable",
+                     *       "reason": "storage_full"
                      *     }
                      */
                     "application/json": {
                         /** @constant */
                         status: "unavailable";
+                        /**
+                         * @description storage_full: the disk is full; read_only: the database refuses writes; unreachable: the database server does not answer; writer_stopped: the commit thread stopped (restart); commit_failing: commits fail for another reason; closed: shutting down.
+                         * @default storage_full
+                         * @enum {string}
+                         */
+                        reason: "storage_full" | "read_only" | "unreachable" | "writer_stopped" | "commit_failing" | "closed";
                     };
                 };
             };

@@ -258,7 +258,7 @@ describe("retention configuration", () => {
       const check = new Database(config.databaseUrl, { readonly: true });
       expect(check.query<{ n: number }, []>("SELECT count(*) AS n FROM user_events").get()!.n).toBe(1);
       check.close();
-      expect(await database.ping()).toBe(true);
+      expect(await store.health()).toEqual({ status: "ok" });
       await database.close();
     } finally {
       dir.cleanup();

@@ -11,7 +11,8 @@ export async function openStore(config: Config): Promise<TestStore> {
   const { store } = database;
   return {
     append: (events) => store.append(events),
-    ping: () => database.ping(),
+    health: () => store.health(),
+    onStorageEvent: (listener) => store.onStorageEvent(listener),
     close: () => database.close(),
     queuedEvents: () => store.queuedEvents(),
     onCommit: (listener) => store.onCommit(listener),

@@ -58,7 +58,6 @@ export async function open(config: PgConfig): Promise<EventDatabase> {
       reader: new QueuedReader({ readers: Array.from({ length: config.databaseReadPoolSize }, () => reads), maxQueued: config.maxQueuedReads }),
       pruner: new PgEventPruner(db, table),
       pushed,
-      ping: () => store.ping(),
       async close() {
         await store.close();
         await readClient.close({ timeout: 5 });

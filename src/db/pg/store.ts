@@ -1,10 +1,10 @@
 import type { SQL } from "bun";
 import { sql } from "drizzle-orm";
 import type { BunSQLDatabase } from "drizzle-orm/bun-sql";
-import { StoreUnavailableError } from "../errors";
 import type { NewEvent } from "../model";
 import { QueuedEventStore } from "../queued-store";
 import type { CommitResult } from "../write-queue";
+import { pgUnavailable, probeWritable, withDeadline } from "./health";
 import type { PgUserEvents } from "./schema";
 
 // Larger batches gain little once the commit cost is shared, and keep each statement short.
@@ -34,17 +34,13 @@ export class PgEventStore extends QueuedEventStore {
     private readonly table: PgUserEvents,
     private readonly limits: { deadlineMs: number; pingDeadlineMs: number; maxPendingEvents: number },
   ) {
-    super({ maxPendingEvents: limits.maxPendingEvents, maxEventsPerCommit: MAX_EVENTS_PER_COMMIT });
+    // Every health check probes (one round trip), so an unreachable server shows at once.
+    super({ maxPendingEvents: limits.maxPendingEvents, maxEventsPerCommit: MAX_EVENTS_PER_COMMIT, idleProbeMs: 0 });
   }
 
-  /** A trivial query, given up after the connect timeout: health checks must answer fast. */
-  async ping(): Promise<boolean> {
-    try {
-      await withDeadline(this.client`SELECT 1`, this.limits.pingDeadlineMs, "ping");
-      return true;
-    } catch {
-      return false;
-    }
+  /** One query saying whether the server takes writes, given up after the connect timeout: health checks must answer fast. */
+  protected probe(): Promise<void> {
+    return probeWritable(this.client, this.limits.pingDeadlineMs);
   }
 
   /** Closes the pool, once everything accepted has been committed. */
@@ -54,7 +50,9 @@ export class PgEventStore extends QueuedEventStore {
 
   protected async commit(rows: NewEvent[]): Promise<CommitResult> {
     const started = performance.now();
-    const written = await withDeadline(this.db.execute(this.insertStatement(rows)), this.limits.deadlineMs, "insert");
+    const written = await withDeadline(this.db.execute(this.insertStatement(rows)), this.limits.deadlineMs, "insert").catch((cause: unknown) => {
+      throw pgUnavailable("could not commit events", cause);
+    });
     // Events without an event_id are always written. Of the events sharing one, the first in
     // queue order counts as written (the copies are the same event), every later one as a duplicate.
     const writtenIds = new Set(written.flatMap((row) => (typeof row.event_id === "string" ? [row.event_id] : [])));
@@ -98,13 +96,4 @@ export class PgEventStore extends QueuedEventStore {
       ON CONFLICT (${sql.identifier(t.eventId.name)}) DO NOTHING
       RETURNING ${sql.identifier(t.eventId.name)} AS event_id`;
   }
-}
-
-/** Rejects with StoreUnavailableError if `work` has not settled after `ms`; the work itself may still finish. */
-export function withDeadline<T>(work: PromiseLike<T>, ms: number, what: string): Promise<T> {
-  let timer: Timer | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StoreUnavailableError(`${what} took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }

@@ -11,6 +11,7 @@ import * as schema from "./schema";
 import { openSideConnection } from "./side-connection";
 import { SqliteEventStore } from "./store";
 import { pushInThread, startReaderThread } from "./threads";
+import { assertWritable } from "./writable";
 
 export type SqliteConfig = Pick<
   Config,
@@ -30,7 +31,10 @@ export type SqliteConfig = Pick<
 export async function open(config: SqliteConfig): Promise<EventDatabase> {
   const inMemory = config.databaseUrl === ":memory:";
   const connection = connectionOptions(config);
-  if (!inMemory) mkdirSync(dirname(connection.path), { recursive: true });
+  if (!inMemory) {
+    mkdirSync(dirname(connection.path), { recursive: true });
+    assertWritable(connection.path);
+  }
   // A file is pushed from a short-lived thread so drizzle-kit's memory does not stay resident.
   let pushed = inMemory ? undefined : await pushInThread(connection);
   const main = openConnection(connection);
@@ -56,7 +60,6 @@ export async function open(config: SqliteConfig): Promise<EventDatabase> {
     pruner,
     pushed,
     databaseFile: inMemory ? undefined : config.databaseUrl,
-    ping: () => store.ping(),
     async close() {
       await store.close();
       await Promise.all(readers.map((thread) => thread.close()));

@@ -2,7 +2,7 @@ import { StoreUnavailableError, UnsafeSchemaChangeError } from "../errors";
 import type { PushResult } from "../interfaces";
 import type { EventReader } from "../interfaces";
 import type { BucketCount, EventPosition, NewEvent } from "../model";
-import type { ConnectionOptions } from "./connection";
+import { type ConnectionOptions, failureReasonOf } from "./connection";
 import { encodeRows } from "./batch-writer";
 import { decodeStoredRows } from "./stored-rows";
 import type { CommitResult } from "../write-queue";
@@ -12,11 +12,13 @@ import { WorkerChannel } from "./worker-channel";
 /** `committed` counts events committed by the writer, shared with the checkpointer to pace it. */
 type OpenRequest = { kind: "open"; options: ConnectionOptions; committed?: SharedArrayBuffer };
 type CloseRequest = { kind: "close" };
-type ControlReply = { kind: "ready" } | { kind: "closed" } | { kind: "failed"; message: string };
-export type WriterRequest = OpenRequest | CloseRequest | { kind: "commit"; rows: string };
-export type WriterReply = ControlReply | ({ kind: "committed" } & CommitResult);
-export type CheckpointerRequest = OpenRequest | CloseRequest;
-export type CheckpointerReply = ControlReply;
+/** `code`: SQLite's error code, when the failure has one. */
+type ControlReply = { kind: "ready" } | { kind: "closed" } | { kind: "failed"; message: string; code?: string };
+export type WriterRequest = OpenRequest | CloseRequest | { kind: "commit"; rows: string } | { kind: "probe" };
+export type WriterReply = ControlReply | ({ kind: "committed" } & CommitResult) | { kind: "probed" };
+export type CheckpointerRequest = OpenRequest | CloseRequest | { kind: "failures" };
+/** `count`: checkpoints that failed (other than busy) since the thread started; `lastError`: what the latest said. */
+export type CheckpointerReply = ControlReply | { kind: "failures"; count: number; lastError: string | undefined };
 /** Times cross as epoch milliseconds. */
 type FilterMessage = { sessionId?: string; eventTypes?: readonly string[]; from?: number; to?: number };
 export type ReaderRequest =
@@ -32,6 +34,8 @@ export type PushReply = { kind: "pushed"; statements: string[] } | { kind: "unsa
 export interface Writer {
   /** Resolves once the rows are committed; rejects with StoreUnavailableError, having stored nothing. */
   commit(rows: NewEvent[]): Promise<CommitResult>;
+  /** A write that stores nothing (see writer.worker.ts); rejects as a failed commit would. */
+  probe(): Promise<void>;
   readonly alive: boolean;
   close(): Promise<void>;
 }
@@ -70,22 +74,47 @@ export async function startWriterThread(options: ConnectionOptions, committed: S
       return channel.alive;
     },
     async commit(rows) {
-      let reply: WriterReply;
-      try {
-        reply = await channel.request({ kind: "commit", rows: encodeRows(rows) });
-      } catch (cause) {
-        // The thread died: whether this batch committed is unknown, so it is not acknowledged.
-        throw new StoreUnavailableError("the database writer stopped", { cause });
-      }
+      const reply = await ask(channel, { kind: "commit", rows: encodeRows(rows) });
       if (reply.kind === "committed") return { durationMs: reply.durationMs, duplicates: reply.duplicates };
-      throw new StoreUnavailableError("could not commit events", { cause: new Error("message" in reply ? reply.message : reply.kind) });
+      throw unavailable("could not commit events", reply);
+    },
+    async probe() {
+      const reply = await ask(channel, { kind: "probe" });
+      if (reply.kind !== "probed") throw unavailable("the write probe failed", reply);
     },
     close: () => thread.close(),
   };
 }
 
-export async function startCheckpointerThread(options: ConnectionOptions, committed: SharedArrayBuffer): Promise<{ close(): Promise<void> }> {
-  return ConnectionThread.start<CheckpointerRequest, CheckpointerReply>(new URL("./checkpointer.worker.ts", import.meta.url), options, committed);
+async function ask(channel: WorkerChannel<WriterRequest, WriterReply>, request: WriterRequest): Promise<WriterReply> {
+  try {
+    return await channel.request(request);
+  } catch (cause) {
+    // The thread died: whether this batch committed is unknown, so it is not acknowledged.
+    throw new StoreUnavailableError("the database writer stopped", { cause, reason: "writer_stopped" });
+  }
+}
+
+function unavailable(message: string, reply: WriterReply): StoreUnavailableError {
+  const failure = reply.kind === "failed" ? reply : { message: reply.kind, code: undefined };
+  return new StoreUnavailableError(message, { cause: new Error(failure.message), reason: failureReasonOf(failure.code) });
+}
+
+export interface Checkpointer {
+  /** Checkpoints that failed since the thread started, and what the latest said. */
+  failures(): Promise<{ count: number; lastError: string | undefined }>;
+  close(): Promise<void>;
+}
+
+export async function startCheckpointerThread(options: ConnectionOptions, committed: SharedArrayBuffer): Promise<Checkpointer> {
+  const thread = await ConnectionThread.start<CheckpointerRequest, CheckpointerReply>(new URL("./checkpointer.worker.ts", import.meta.url), options, committed);
+  return {
+    async failures() {
+      const reply = await thread.channel.request({ kind: "failures" });
+      return reply.kind === "failures" ? { count: reply.count, lastError: reply.lastError } : { count: 0, lastError: undefined };
+    },
+    close: () => thread.close(),
+  };
 }
 
 /** A reader thread (reader.worker.ts) on its own read-only connection; one read at a time. */
