@@ -61,9 +61,11 @@ export async function open(config: SqliteConfig): Promise<EventDatabase> {
     pushed,
     databaseFile: inMemory ? undefined : config.databaseUrl,
     async close() {
-      await store.close();
+      // Readers first (nothing reads once the app has stopped), so the store's main connection,
+      // closing after its commits, is the last one open and checkpoints the WAL into the file.
       await Promise.all(readers.map((thread) => thread.close()));
       pruner.close();
+      await store.close();
     },
   };
 }
