@@ -51,6 +51,8 @@ function messageOf(error: unknown): string {
 export class WriteHealth {
   private failing: { reason: StorageFailureReason; failures: number } | undefined;
   private lastOutcomeAt = performance.now();
+  /** Commits and probes that succeeded so far: a probe's failure is stale if one succeeded since it began. */
+  private successes = 0;
   private probing: Promise<void> | undefined;
   private retry: ReturnType<typeof setInterval> | undefined;
   private closed = false;
@@ -81,6 +83,7 @@ export class WriteHealth {
   /** A commit (or probe) committed: the write path works. */
   succeeded(): void {
     this.lastOutcomeAt = performance.now();
+    this.successes++;
     const failing = this.failing;
     if (!failing) return;
     this.failing = undefined;
@@ -116,11 +119,15 @@ export class WriteHealth {
   }
 
   private probe(): Promise<void> {
+    const successesBefore = this.successes;
     this.probing ??= this.options
       .probe()
       .then(
         () => this.succeeded(),
         (error: unknown) => {
+          // A commit succeeded while this probe was under way (it began while the disk was still
+          // full, say): the failure is older news than that success, so it must not undo it.
+          if (this.successes !== successesBefore) return;
           // A probe's failure counts once for health; repeating it every second is not news for the log.
           const reason = failureReason(error);
           if (this.failing?.reason === reason) this.lastOutcomeAt = performance.now();
