@@ -6,7 +6,7 @@ import { CSV_COLUMNS } from "../../src/export/formats";
 import { EXPORT_PAGE_SIZE } from "../../src/export/routes";
 import { createApp } from "../../src/app";
 import type { ApiEvent } from "../../src/listing/model";
-import { ADMIN_TOKEN, bearer, buildApp, closeApps, sdk, send, silentLogger, type TestApp } from "../support/app";
+import { ADMIN_TOKEN, bearer, buildApp, closeApps, dashboard, sdk, send, silentLogger, type TestApp } from "../support/app";
 import { seedEvents } from "../support/events";
 import { backends } from "../support/backends";
 
@@ -155,7 +155,7 @@ for (const backend of backends) {
             return built.reader.listNewestFirst(filter, after, limit);
           },
         };
-        const app = createApp({ ...built, reader: countingReader, logger: silentLogger, sdk });
+        const app = createApp({ ...built, reader: countingReader, logger: silentLogger, sdk, dashboard });
         const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (request) => app.handle(request) });
         try {
           const abort = new AbortController();
