@@ -2,12 +2,12 @@
  * Plausible marketplace traffic for pictures and benchmarks: sessions of a few events each,
  * more by day than by night, a few popular cards and queries. Seeded, so a run is repeatable.
  */
-export interface SampleEvent {
+export type SampleEvent = {
   session_id: string;
   event_type: "card_click" | "sage_query" | "filter_change";
   payload: string;
   created_at: number;
-}
+};
 
 const QUERIES = ["lake view", "pet friendly lodge", "quiet hotels near the lake", "cabin with sauna", "city centre", "family room", "late check-out", "spa weekend"];
 const FILTERS: [string, string][] = [["price", "under_100"], ["rating", "4_plus"], ["distance", "under_5km"], ["type", "cabin"], ["price", "under_200"]];
