@@ -233,6 +233,10 @@ export interface operations {
                      *           "href": "/sdk/example"
                      *         },
                      *         {
+                     *           "name": "dashboard",
+                     *           "href": "/dashboard"
+                     *         },
+                     *         {
                      *           "name": "health",
                      *           "href": "/health"
                      *         }
