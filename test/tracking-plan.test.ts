@@ -87,7 +87,7 @@ for (const backend of backends) {
         // Each stored event carries its own violations (JSON Pointer into the event, reason, message).
         const missing = [{ path: "/payload/card_id", reason: "missing", message: "is required" }];
         expect((await listEvents(ctx.app)).map((event) => event.violations)).toEqual([
-          [{ path: "/payload/query", reason: "too_short", message: "must be at least 1 characters long" }],
+          [{ path: "/payload/query", reason: "too_short", message: "must not be empty" }],
           missing,
           null,
           missing,
