@@ -14,6 +14,7 @@ import { open as openSqlite } from "../src/db/sqlite";
 import { createLogger } from "../src/logger";
 import { Metrics } from "../src/metrics/metrics";
 import { RetentionJob } from "../src/retention/job";
+import { buildDashboard } from "../src/dashboard/bundle";
 import { buildSdk } from "../src/sdk/bundle";
 
 // The read side needs a database: an empty one of its own, untouched by the load. A file, so the
@@ -36,6 +37,7 @@ const app = createApp({
   metrics: new Metrics({}),
   logger,
   sdk: await buildSdk(),
+  dashboard: await buildDashboard(),
 }).listen({ hostname: "127.0.0.1", port: config.port, maxRequestBodySize: Number.MAX_SAFE_INTEGER });
 process.stdout.write(`listening on ${app.server?.port}\n`);
 // Nothing here needs a graceful stop: the read-side database is scratch.

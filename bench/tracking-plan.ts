@@ -12,11 +12,12 @@
  * and 90 % of batch events/s. Every 202 is checked against the rows stored.
  */
 import { Database } from "bun:sqlite";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { startServer, tempDir } from "../test/support/server";
 
 const ROOT = join(import.meta.dir, "..");
-const ROUNDS = 2;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONNECTIONS = 64;
 const BATCH = 50;
@@ -49,7 +50,8 @@ async function wrk(url: string, mode: Mode, size: number, seconds: number) {
 async function measure(mode: Mode, size: number) {
   const folder = tempDir("event-ingest-plan-bench-");
   const database = join(folder.path, "events.db");
-  const server = await startServer({ DATABASE_URL: database, LOG_LEVEL: "warn", ...MODES[mode] }, 30_000);
+  // 64 connections × 50 events must fit the write queue, else batches are refused (503) by design.
+  const server = await startServer({ DATABASE_URL: database, LOG_LEVEL: "warn", MAX_PENDING_EVENTS: String(CONNECTIONS * BATCH * 2), ...MODES[mode] }, 30_000);
   try {
     await wrk(server.url, mode, size, 1); // warm-up: JIT, caches, first pages of the file
     const result = await wrk(server.url, mode, size, SECONDS);
@@ -65,7 +67,11 @@ async function measure(mode: Mode, size: number) {
   }
 }
 
-const median = (values: number[]) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)]!;
+function median(values: number[]): number {
+  const sorted = values.toSorted((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
 
 const results: Record<string, Record<Mode, number[]>> = { single: { off: [], on: [] }, batch: { off: [], on: [] } };
 for (let round = 1; round <= ROUNDS; round++) {
@@ -79,10 +85,10 @@ for (let round = 1; round <= ROUNDS; round++) {
 }
 
 const lines = [
-  `Tracking plan + context + User-Agent parse, ${ROUNDS} rounds A B A B, ${CONNECTIONS} connections, ${SECONDS} s each (shared 2-core machine):`,
+  `Tracking plan + context + User-Agent parse, ${ROUNDS} rounds A B A B, ${CONNECTIONS} connections, ${SECONDS} s each, load average ${loadavg()[0]!.toFixed(1)} (shared 2-core machine):`,
   "",
-  "| row | off events/s | on events/s | on / off | budget | within |",
-  "|---|---|---|---|---|---|",
+  "| row | off events/s (median) | on events/s (median) | on / off | per round | budget | within |",
+  "|---|---|---|---|---|---|---|",
 ];
 let within = true;
 for (const [row, label] of [["single", "single event per request"], ["batch", `batches of ${BATCH}`]] as const) {
@@ -91,7 +97,10 @@ for (const [row, label] of [["single", "single event per request"], ["batch", `b
   const ratio = on / off;
   const ok = ratio >= BUDGET[row];
   within &&= ok;
-  lines.push(`| ${label} | ${Math.round(off).toLocaleString("en")} | ${Math.round(on).toLocaleString("en")} | ${(ratio * 100).toFixed(0)} % | ≥ ${BUDGET[row] * 100} % | ${ok ? "yes" : `no, ${((BUDGET[row] - ratio) * 100).toFixed(0)} points short`} |`);
+  const rounds = results[row]!.on.map((value, i) => `${((value / results[row]!.off[i]!) * 100).toFixed(0)} %`).join(", ");
+  lines.push(
+    `| ${label} | ${Math.round(off).toLocaleString("en")} | ${Math.round(on).toLocaleString("en")} | ${(ratio * 100).toFixed(0)} % | ${rounds} | ≥ ${BUDGET[row] * 100} % | ${ok ? "yes" : `no, ${((BUDGET[row] - ratio) * 100).toFixed(0)} points short`} |`,
+  );
 }
 console.log(lines.join("\n"));
 if (!within) process.exitCode = 1;

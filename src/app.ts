@@ -15,6 +15,8 @@ import { indexRoute } from "./http/links";
 import { listingRoutes } from "./listing/routes";
 import type { Logger } from "./logger";
 import { instrument } from "./metrics/instrument";
+import type { DashboardBundle } from "./dashboard/bundle";
+import { dashboardRoutes } from "./dashboard/routes";
 import type { Metrics } from "./metrics/metrics";
 import { metricsRoutes } from "./metrics/routes";
 import type { RetentionJob } from "./retention/job";
@@ -44,12 +46,13 @@ export interface AppDeps {
   metrics: Metrics;
   logger: Logger;
   sdk: SdkBundle;
+  dashboard: DashboardBundle;
   /** Clock for rate limits and default time ranges; tests inject one. */
   now?: () => number;
 }
 
 /** Builds the whole HTTP app from injected config and store; tests build one per case. */
-export function createApp({ config, store: rawStore, reader, retention, metrics, logger, sdk, now = Date.now }: AppDeps) {
+export function createApp({ config, store: rawStore, reader, retention, metrics, logger, sdk, dashboard, now = Date.now }: AppDeps) {
   const ingestRoutes = declareIngestRoutes({ config, now });
   const { store, plugin: measured } = instrument({ metrics, store: rawStore, isIngest: ingestRoutes.isIngest });
   const { adminToken } = config;
@@ -77,6 +80,7 @@ export function createApp({ config, store: rawStore, reader, retention, metrics,
     .use(eventRoutes({ config, ingest, ingestRoutes, logger }))
     .use(batchRoutes({ config, ingest, ingestRoutes, logger }))
     .use(sdkRoutes(sdk))
+    .use(dashboardRoutes(dashboard))
     .use(statsRoutes({ reader, adminToken, now }))
     .use(listingRoutes({ reader, adminToken }))
     .use(exportRoutes({ reader, adminToken, logger, now }))

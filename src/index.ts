@@ -8,7 +8,8 @@ import { baseUrl, PAGES } from "./http/links";
 import { createLogger, redactCredentials } from "./logger";
 import { Metrics } from "./metrics/metrics";
 import { RetentionJob } from "./retention/job";
-import { buildSdk, type SdkBundle } from "./sdk/bundle";
+import { buildDashboard } from "./dashboard/bundle";
+import { buildSdk } from "./sdk/bundle";
 
 function fail(message: string): never {
   process.stderr.write(`event-ingest: ${redactCredentials(message)}\n`);
@@ -52,9 +53,11 @@ function logStartup(port: number): void {
   );
 }
 
-async function loadSdk(): Promise<SdkBundle> {
+/** The browser bundles (SDK and dashboard), built from source at start-up. */
+async function buildBrowserBundles() {
   try {
-    return await buildSdk();
+    const [sdk, dashboard] = await Promise.all([buildSdk(), buildDashboard()]);
+    return { sdk, dashboard };
   } catch (error) {
     fail(error instanceof Error ? error.message : String(error));
   }
@@ -62,7 +65,7 @@ async function loadSdk(): Promise<SdkBundle> {
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel, config.logFormat ?? (process.stdout.isTTY ? "pretty" : "json"));
-const sdk = await loadSdk();
+const { sdk, dashboard } = await buildBrowserBundles();
 const database = await openDatabaseOrExit(config);
 const { store, reader, pruner } = database;
 const retention = new RetentionJob({ pruner, retentionDays: config.retentionDays, intervalMs: config.retentionIntervalMinutes * 60_000, logger });
@@ -70,7 +73,7 @@ const metrics = new Metrics({ databaseFile: database.databaseFile });
 const failureLog = new StorageFailureLog(logger);
 store.onStorageEvent(failureLog.record);
 
-const app = createApp({ config, store, reader, retention, metrics, logger, sdk }).listen({
+const app = createApp({ config, store, reader, retention, metrics, logger, sdk, dashboard }).listen({
   port: config.port,
   hostname: config.host,
   // Bun's own cap answers a bare 413 without our envelope; the body reader enforces

@@ -2,9 +2,11 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { ADMIN_TOKEN, buildApp, closeApps, send } from "./support/app";
 import { backends } from "./support/backends";
 import { sample, scrape } from "./support/metrics";
+import { listEvents } from "./support/listing";
 import { USER_AGENTS } from "./support/user-agents";
 
 
+const GOOGLEBOT = { browser: "Googlebot", os: null, device: "bot", is_bot: true, user_agent: null };
 const DROPPED = 'event_ingest_bot_events_total{action="dropped"}';
 const FLAGGED = 'event_ingest_bot_events_total{action="flagged"}';
 
@@ -51,6 +53,7 @@ for (const backend of backends) {
         }
         expect(await ctx.db.count()).toBe(3);
         expect(sample(await scrape(ctx.app), DROPPED)).toBe(0);
+        expect((await listEvents(ctx.app)).map((event) => event.client.is_bot)).toEqual([false, false, false]);
       });
     });
 
@@ -59,6 +62,7 @@ for (const backend of backends) {
         const ctx = await buildApp(backend, { BOT_FILTER: "flag", ADMIN_TOKEN });
         expect((await post(ctx.app, "/api/events/batch", { batch: [event, event] }, USER_AGENTS.googlebot)).status).toBe(202);
         expect(await ctx.db.count()).toBe(2);
+        expect((await listEvents(ctx.app)).map((event) => event.client)).toEqual([GOOGLEBOT, GOOGLEBOT]);
         const text = await scrape(ctx.app);
         expect(sample(text, FLAGGED)).toBe(2);
         expect(sample(text, DROPPED)).toBe(0);
@@ -71,6 +75,8 @@ for (const backend of backends) {
         expect((await post(ctx.app, "/api/events", event, USER_AGENTS.googlebot)).status).toBe(202);
         expect(await ctx.db.count()).toBe(1);
         expect(sample(await scrape(ctx.app), FLAGGED)).toBe(0);
+        // Not checked: null, not false.
+        expect((await listEvents(ctx.app)).map((event) => event.client)).toEqual([{ ...GOOGLEBOT, is_bot: null }]);
       });
     });
   });

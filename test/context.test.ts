@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { CONTEXT_TEXT_LIMITS, MAX_SCREEN_WIDTH } from "../src/events/context-limits";
-import { buildApp, closeApps, postJson } from "./support/app";
+import { CONTEXT_TEXT_LIMITS, MAX_SCREEN_WIDTH, MAX_USER_AGENT_LENGTH } from "../src/events/context-limits";
+import { ADMIN_TOKEN, buildApp, closeApps, postJson, send } from "./support/app";
 import { backends } from "./support/backends";
 import { expectEnvelope } from "./support/envelope";
+import { listEvents } from "./support/listing";
+import { USER_AGENTS } from "./support/user-agents";
 
 const CONTEXT = {
   path: "/search",
@@ -77,6 +79,51 @@ for (const backend of backends) {
         expect(answer.accepted).toBe(1);
         expect(answer.rejected).toEqual([expect.objectContaining({ index: 1, details: [{ path: "/batch/1/context/path", message: "must be a string" }] })]);
       });
+    });
+  });
+}
+
+for (const backend of backends) {
+  describe(`${backend.name}: what is stored`, () => {
+    afterEach(closeApps);
+
+    const event = (context: unknown) => ({ session_id: "s", event_type: "sage_query", payload: { query: "lake" }, context });
+
+    test("the context as sent, and browser, OS and device from the User-Agent; no raw User-Agent by default", async () => {
+      const ctx = await buildApp(backend, { ADMIN_TOKEN });
+      const headers = { "content-type": "application/json", "user-agent": USER_AGENTS.iphone };
+      const body = JSON.stringify({ session_id: "s", event_type: "sage_query", payload: { query: "lake" }, context: CONTEXT });
+      expect((await send(ctx.app, "/api/events", { method: "POST", headers, body })).status).toBe(202);
+      const [event] = await listEvents(ctx.app);
+      expect(event!.context).toEqual(CONTEXT);
+      expect(event!.client).toEqual({ browser: "Safari", os: "iOS", device: "mobile", is_bot: false, user_agent: null });
+    });
+
+    test("STORE_USER_AGENT=true also stores the raw User-Agent, cut to its limit; the IP address never", async () => {
+      const ctx = await buildApp(backend, { ADMIN_TOKEN, STORE_USER_AGENT: "true", TRUST_PROXY: "1" });
+      const long = `${USER_AGENTS.chrome} ${"x".repeat(MAX_USER_AGENT_LENGTH)}`;
+      for (const userAgent of [USER_AGENTS.chrome, long]) {
+        const headers = { "content-type": "application/json", "user-agent": userAgent, "x-forwarded-for": "203.0.113.7" };
+        const response = await send(ctx.app, "/api/events", { method: "POST", headers, body: JSON.stringify({ session_id: "s", event_type: "card_click", payload: { card_id: "c" } }) });
+        expect(response.status).toBe(202);
+      }
+      const events = await listEvents(ctx.app);
+      expect(events.map((event) => event.client.user_agent)).toEqual([long.slice(0, MAX_USER_AGENT_LENGTH), USER_AGENTS.chrome]);
+      expect(events[1]!.client).toMatchObject({ browser: "Chrome", os: "Windows", device: "desktop" });
+      const rows = await ctx.db.exec("SELECT * FROM user_events");
+      expect(JSON.stringify(rows)).not.toContain("203.0.113.7");
+    });
+
+    test("an event without context or User-Agent stores nulls; a batch's events each keep their own context", async () => {
+      const ctx = await buildApp(backend, { ADMIN_TOKEN });
+      expect((await postJson(ctx.app, "/api/events", event(undefined))).status).toBe(202);
+      const batch = [event({ path: "/a", screen_width: 390 }), event({ path: "/b", utm_source: "ads" })];
+      expect((await postJson(ctx.app, "/api/events/batch", { batch })).status).toBe(202);
+      const [b, a, none] = await listEvents(ctx.app);
+      expect(none!.context as Record<string, unknown>).toEqual(Object.fromEntries(Object.keys(CONTEXT).map((field) => [field, null])));
+      expect(none!.client).toEqual({ browser: null, os: null, device: null, is_bot: false, user_agent: null });
+      expect(a!.context).toMatchObject({ path: "/a", screen_width: 390, utm_source: null });
+      expect(b!.context).toMatchObject({ path: "/b", screen_width: null, utm_source: "ads" });
     });
   });
 }

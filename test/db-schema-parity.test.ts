@@ -13,6 +13,9 @@ const SAME_MEANING = new Set([
   "SQLiteText PgVarchar", // bounded text: lengths compared below
   "SQLiteText PgJsonb", // a JSON object: JSON text on SQLite, jsonb on PostgreSQL
   "SQLiteTimestamp PgTimestamp", // a Date: epoch ms on SQLite, timestamptz(3) on PostgreSQL
+  "SQLiteInteger PgInteger", // a small whole number (screen_width)
+  "SQLiteText PgText", // unbounded text (violations, JSON text on both)
+  "SQLiteCustomColumn PgBoolean", // a nullable flag: 0/1/NULL on SQLite (see nullableBoolean), boolean on PostgreSQL
 ]);
 
 const columnNames = (columns: { name: string }[]) => columns.map((column) => column.name);

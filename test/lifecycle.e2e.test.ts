@@ -50,12 +50,13 @@ for (const backend of backends) {
         const startup = lines.filter((line) => "config" in line);
         expect(startup).toHaveLength(1);
         const base = `http://127.0.0.1:${port}`;
-        expect(lines.filter((line) => line.level === 30).map((line) => line.msg).slice(0, 7)).toEqual([
+        expect(lines.filter((line) => line.level === 30).map((line) => line.msg).slice(0, 8)).toEqual([
           `event-ingest ${packageJson.version} listening on ${base}`,
           `API               ${base}/api/events`,
           `Swagger UI        ${base}/swagger`,
           `OpenAPI document  ${base}/swagger/json`,
           `example page      ${base}/sdk/example`,
+          `dashboard         ${base}/dashboard`,
           `health            ${base}/health`,
           expect.stringMatching(/^database {10}\S+ \(4 schema changes applied\)$/),
         ]);

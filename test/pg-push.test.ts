@@ -5,6 +5,9 @@ import { UnsafeSchemaChangeError } from "../src/db/errors";
 import { postgresBackend, type TestDatabase } from "./support/backends";
 import { runToExit, startServer } from "./support/server";
 
+// The tracking plan's origin columns, in the order the schema declares them.
+const ORIGIN_COLUMNS = ["path", "referrer", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "screen_width", "browser", "os", "device", "is_bot", "violations", "user_agent"];
+
 // PostgreSQL only: runs when TEST_DATABASE_URL is set (.ci/run starts a throw-away server).
 describe.if(postgresBackend !== undefined)("PostgreSQL push-on-boot", () => {
   let db: TestDatabase;
@@ -114,14 +117,17 @@ describe.if(postgresBackend !== undefined)("PostgreSQL push-on-boot", () => {
       `);
       const store = await open();
       await store.close();
-      expect(store.pushed.statements).toHaveLength(4);
-      expect(store.pushed.statements.filter((statement) => /ADD COLUMN "(event_id|occurred_at)"/.test(statement))).toHaveLength(2);
+      const added = store.pushed.statements.flatMap((statement) => /ADD COLUMN "([a-z_]+)"/.exec(statement)?.[1] ?? []);
+      expect(added).toEqual(["event_id", "occurred_at", ...ORIGIN_COLUMNS]);
+      expect(store.pushed.statements).toHaveLength(added.length + 2);
       expect(store.pushed.statements.some((statement) => statement.startsWith('CREATE INDEX "ix_user_events_type_created"'))).toBe(true);
       expect(store.pushed.statements.some((statement) => statement.startsWith('CREATE UNIQUE INDEX "ux_user_events_event_id"'))).toBe(true);
       expect(await db.rows()).toEqual([
         expect.objectContaining({ session_id: "old", payload: { kept: true }, created_at: Date.parse("2024-05-01T12:00:00.123Z") }),
       ]);
-      expect(await db.exec("SELECT event_id, occurred_at FROM user_events")).toEqual([{ event_id: null, occurred_at: null }]);
+      expect(await db.exec(`SELECT ${["event_id", "occurred_at", ...ORIGIN_COLUMNS].join(", ")} FROM user_events`)).toEqual([
+        Object.fromEntries(["event_id", "occurred_at", ...ORIGIN_COLUMNS].map((column) => [column, null])),
+      ]);
       expect(await indexes()).toEqual(["ix_user_events_session_id", "ix_user_events_type_created", "user_events_pkey", "ux_user_events_event_id"]);
     });
   });
@@ -182,13 +188,13 @@ describe.if(postgresBackend !== undefined)("PostgreSQL push-on-boot", () => {
     test("a data-losing change stops the boot with one line naming the statement, and touches nothing", async () => {
       const seeded = await open();
       await seeded.close();
-      await db.exec("ALTER TABLE user_events ADD COLUMN referrer text");
+      await db.exec("ALTER TABLE user_events ADD COLUMN legacy_note text");
       const { code, stdout, stderr } = await runToExit(db.env);
       expect(code).not.toBe(0);
-      expect(stderr).toContain(`refusing to apply schema change that could lose or rewrite data: ALTER TABLE "${db.env.DATABASE_SCHEMA}"."user_events" DROP COLUMN "referrer";`);
+      expect(stderr).toContain(`refusing to apply schema change that could lose or rewrite data: ALTER TABLE "${db.env.DATABASE_SCHEMA}"."user_events" DROP COLUMN "legacy_note";`);
       expect(stderr).not.toMatch(/\n\s+at /);
       expect(stdout).not.toContain("listening");
-      expect(await db.exec("SELECT count(*)::int AS n FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'referrer'")).toEqual([{ n: 1 }]);
+      expect(await db.exec("SELECT count(*)::int AS n FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'legacy_note'")).toEqual([{ n: 1 }]);
     });
 
     test("the database password never reaches the logs or the boot error", async () => {

@@ -101,14 +101,14 @@ describe("push-on-boot refuses a change that would drop or rewrite data", () => 
       addForeignObjects(db);
       await pushSchema(db, schema);
       insertEvents(db, 10);
-      db.run("ALTER TABLE user_events ADD COLUMN referrer TEXT");
-      db.run("UPDATE user_events SET referrer = 'https://ref.example/' || id");
+      db.run("ALTER TABLE user_events ADD COLUMN legacy_note TEXT");
+      db.run("UPDATE user_events SET legacy_note = 'note ' || id");
     });
     const before = readDump();
 
     const { code, stdout, stderr } = await runToExit({ DATABASE_URL: dbFile });
     expect(code).not.toBe(0);
-    expect(stderr).toContain("ALTER TABLE `user_events` DROP COLUMN `referrer`");
+    expect(stderr).toContain("ALTER TABLE `user_events` DROP COLUMN `legacy_note`");
     expect(stderr).toMatch(/refusing/i);
     expect(stderr).not.toMatch(/\n\s+at /);
     expect(stdout).not.toContain("listening");

@@ -69,6 +69,23 @@ describe("a fresh database gets the table and its indexes", () => {
       { name: "created_at", type: "integer", notnull: 1, dflt_value: null, pk: 0 },
       { name: "event_id", type: "text(36)", notnull: 0, dflt_value: null, pk: 0 },
       { name: "occurred_at", type: "integer", notnull: 0, dflt_value: null, pk: 0 },
+      // The tracking plan's origin columns, all nullable.
+      ...[
+        ["path", "text(1024)"],
+        ["referrer", "text(2048)"],
+        ["utm_source", "text(256)"],
+        ["utm_medium", "text(256)"],
+        ["utm_campaign", "text(256)"],
+        ["utm_term", "text(256)"],
+        ["utm_content", "text(256)"],
+        ["screen_width", "integer"],
+        ["browser", "text(64)"],
+        ["os", "text(64)"],
+        ["device", "text(64)"],
+        ["is_bot", "integer"],
+        ["violations", "text"],
+        ["user_agent", "text(512)"],
+      ].map(([name, type]) => ({ name: name!, type: type!, notnull: 0, dflt_value: null as string | null, pk: 0 })),
     ]);
     const ddl = db.query<{ sql: string }, []>("SELECT sql FROM sqlite_master WHERE name = 'user_events'").get()!.sql;
     expect(ddl).toContain("AUTOINCREMENT");
@@ -164,26 +181,26 @@ describe("a change that would drop or rewrite data is refused, and nothing is to
 
   test("a column added by hand to user_events: refused, naming the DROP COLUMN", async () => {
     await pushSchema(db, schema);
-    db.run("ALTER TABLE user_events ADD COLUMN referrer TEXT");
+    db.run("ALTER TABLE user_events ADD COLUMN legacy_note TEXT");
     insertEvents(db, 10);
-    db.run("UPDATE user_events SET referrer = 'https://ref.example' WHERE id % 2 = 0");
+    db.run("UPDATE user_events SET legacy_note = 'note' WHERE id % 2 = 0");
     addForeignObjects(db);
     const before = dump(db);
 
     const error = await pushSchema(db, schema).catch((caught: unknown) => caught);
-    expectRefused(error, /DROP COLUMN `referrer`/);
+    expectRefused(error, /DROP COLUMN `legacy_note`/);
     expect(dump(db)).toBe(before);
     expect(db.inTransaction).toBe(false);
   });
 
   test("an unknown column beside a column the schema adds (drizzle-kit's rename question): refused, never prompted", async () => {
     db.run(
-      "CREATE TABLE `user_events` (`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL, `session_id` text(64) NOT NULL, `event_type` text(50) NOT NULL, `payload` text DEFAULT '{}' NOT NULL, `created_at` integer NOT NULL, `event_id` text(36), `referrer` text)",
+      "CREATE TABLE `user_events` (`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL, `session_id` text(64) NOT NULL, `event_type` text(50) NOT NULL, `payload` text DEFAULT '{}' NOT NULL, `created_at` integer NOT NULL, `event_id` text(36), `legacy_note` text)",
     );
     const before = dump(db);
 
     const error = await pushSchema(db, schema).catch((caught: unknown) => caught);
-    expectRefused(error, /DROP COLUMN `referrer`/);
+    expectRefused(error, /DROP COLUMN `legacy_note`/);
     expect(dump(db)).toBe(before);
     expect(db.inTransaction).toBe(false);
   });
@@ -202,7 +219,7 @@ describe("a change that would drop or rewrite data is refused, and nothing is to
     const [table, sessionIndex] = await freshDdl();
     db.run(table!);
     db.run(sessionIndex!);
-    db.run("ALTER TABLE user_events ADD COLUMN referrer TEXT");
+    db.run("ALTER TABLE user_events ADD COLUMN legacy_note TEXT");
     insertEvents(db, 3);
     const before = dump(db);
 
@@ -236,7 +253,7 @@ describe("a change that would drop or rewrite data is refused, and nothing is to
 
   test("after a refusal the connection is usable and not left in a transaction", async () => {
     await pushSchema(db, schema);
-    db.run("ALTER TABLE user_events ADD COLUMN referrer TEXT");
+    db.run("ALTER TABLE user_events ADD COLUMN legacy_note TEXT");
     await pushSchema(db, schema).catch(() => {});
     expect(db.inTransaction).toBe(false);
     insertEvents(db, 1, "after");

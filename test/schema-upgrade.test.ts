@@ -21,6 +21,13 @@ const PREVIOUS_DDL = [
 
 const OLD_ROWS = 300;
 
+// Every column added since, NULL on the rows stored before it existed.
+const NEW_COLUMNS_NULL = Object.fromEntries(
+  ["path", "referrer", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "screen_width", "browser", "os", "device", "is_bot", "violations", "user_agent"].map(
+    (column) => [column, null],
+  ),
+);
+
 interface OldRow {
   id: number;
   session_id: string;
@@ -59,11 +66,25 @@ beforeEach(() => {
 afterEach(() => dir.cleanup());
 
 describe("a database written by the previous release is upgraded additively on boot", () => {
-  test("the push adds two nullable columns and a unique index, and nothing else", async () => {
+  test("the push adds nullable columns (client time, then the tracking plan's origin columns) and a unique index, and nothing else", async () => {
     const store = await openStore(parseConfig({ DATABASE_URL: path }));
     expect(store.pushed.statements).toEqual([
       "ALTER TABLE `user_events` ADD `event_id` text(36);",
       "ALTER TABLE `user_events` ADD `occurred_at` integer;",
+      "ALTER TABLE `user_events` ADD `path` text(1024);",
+      "ALTER TABLE `user_events` ADD `referrer` text(2048);",
+      "ALTER TABLE `user_events` ADD `utm_source` text(256);",
+      "ALTER TABLE `user_events` ADD `utm_medium` text(256);",
+      "ALTER TABLE `user_events` ADD `utm_campaign` text(256);",
+      "ALTER TABLE `user_events` ADD `utm_term` text(256);",
+      "ALTER TABLE `user_events` ADD `utm_content` text(256);",
+      "ALTER TABLE `user_events` ADD `screen_width` integer;",
+      "ALTER TABLE `user_events` ADD `browser` text(64);",
+      "ALTER TABLE `user_events` ADD `os` text(64);",
+      "ALTER TABLE `user_events` ADD `device` text(64);",
+      "ALTER TABLE `user_events` ADD `is_bot` integer;",
+      "ALTER TABLE `user_events` ADD `violations` text;",
+      "ALTER TABLE `user_events` ADD `user_agent` text(512);",
       "CREATE UNIQUE INDEX `ux_user_events_event_id` ON `user_events` (`event_id`);",
     ]);
     await store.close();
@@ -73,8 +94,8 @@ describe("a database written by the previous release is upgraded additively on b
     const store = await openStore(parseConfig({ DATABASE_URL: path }));
     await store.close();
     const check = new Database(path, { readonly: true });
-    const after = check.query<OldRow & { event_id: null; occurred_at: null }, []>("SELECT * FROM user_events ORDER BY id").all();
-    expect(after).toEqual(oldRows.map((row) => ({ ...row, event_id: null, occurred_at: null })));
+    const after = check.query<OldRow & Record<string, unknown>, []>("SELECT * FROM user_events ORDER BY id").all();
+    expect(after).toEqual(oldRows.map((row) => ({ ...row, event_id: null, occurred_at: null, ...NEW_COLUMNS_NULL })));
     expect(check.query("SELECT title FROM reports").all()).toEqual([{ title: "weekly" }]);
     expect(check.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
     check.close();

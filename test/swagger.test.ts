@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import packageJson from "../package.json";
 import { EVENT_TYPES } from "../src/events/model";
+import { eventSchemaName } from "../src/events/openapi";
+import { TRACKING_PLAN } from "../src/events/plan";
 import { buildApp, postJson, send, type TestApp } from "./support/app";
 import { expectEnvelope } from "./support/envelope";
 import { backends } from "./support/backends";
@@ -93,6 +95,27 @@ for (const backend of backends) {
       test("the event_type enum is exactly EVENT_TYPES", () => {
         for (const media of Object.values(postEvents().requestBody.content)) {
           expect(media.schema.properties!.event_type!.enum).toEqual([...EVENT_TYPES]);
+        }
+      });
+
+      test("the body is a oneOf over the tracking plan, discriminated on event_type, one component and example per type", () => {
+        for (const operation of ingest()) {
+          for (const media of Object.values(operation.requestBody.content)) {
+            const schema = (media.schema as { items?: unknown; properties?: { batch?: { items: unknown } } }).properties?.batch?.items ?? media.schema;
+            const { oneOf, discriminator } = schema as { oneOf: { $ref: string }[]; discriminator: { propertyName: string; mapping: Record<string, string> } };
+            expect(oneOf.map((branch) => branch.$ref)).toEqual(EVENT_TYPES.map((type) => `#/components/schemas/${eventSchemaName(type)}`));
+            expect(discriminator.propertyName).toBe("event_type");
+            expect(Object.keys(discriminator.mapping)).toEqual([...EVENT_TYPES]);
+          }
+        }
+        for (const type of EVENT_TYPES) {
+          const component = spec.components.schemas[eventSchemaName(type)] as unknown as {
+            properties: { event_type: { const: string }; payload: unknown };
+            example: { event_type: string; payload: unknown };
+          };
+          expect(component.properties.event_type.const).toBe(type);
+          expect(component.properties.payload).toMatchObject(JSON.parse(JSON.stringify(TRACKING_PLAN[type].payload)));
+          expect(component.example).toMatchObject({ event_type: type, payload: TRACKING_PLAN[type].example });
         }
       });
 

@@ -5,6 +5,7 @@ import { payloadViolations } from "../src/events/violations";
 import { ADMIN_TOKEN, buildApp, closeApps, postJson } from "./support/app";
 import { backends } from "./support/backends";
 import { expectEnvelope } from "./support/envelope";
+import { listEvents } from "./support/listing";
 import { sample, scrape } from "./support/metrics";
 
 const VIOLATIONS = (type: string, reason: string) => `event_ingest_payload_violations_total{event_type="${type}",reason="${reason}"}`;
@@ -83,6 +84,14 @@ for (const backend of backends) {
         const text = await scrape(ctx.app);
         expect(sample(text, VIOLATIONS("card_click", "missing"))).toBe(2);
         expect(sample(text, VIOLATIONS("sage_query", "too_short"))).toBe(1);
+        // Each stored event carries its own violations (JSON Pointer into the event, reason, message).
+        const missing = [{ path: "/payload/card_id", reason: "missing", message: "is required" }];
+        expect((await listEvents(ctx.app)).map((event) => event.violations)).toEqual([
+          [{ path: "/payload/query", reason: "too_short", message: "must not be empty" }],
+          missing,
+          null,
+          missing,
+        ]);
       });
 
       test("today's contract stays valid: an event without a payload, or with any object, is stored", async () => {
@@ -99,6 +108,7 @@ for (const backend of backends) {
         expect((await postJson(ctx.app, "/api/events", MISSING_CARD)).status).toBe(202);
         expect(await ctx.db.count()).toBe(1);
         expect(sample(await scrape(ctx.app), VIOLATIONS("card_click", "missing"))).toBeUndefined();
+        expect((await listEvents(ctx.app)).map((event) => event.violations)).toEqual([null]);
       });
     });
   });

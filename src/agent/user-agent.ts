@@ -1,6 +1,7 @@
 import Bowser from "bowser";
 import { isbot } from "isbot";
 import { LRUCache } from "lru-cache";
+import { MAX_AGENT_FIELD_LENGTH, MAX_USER_AGENT_LENGTH } from "../events/context-limits";
 
 /** What the server derives from a User-Agent header; null where the parser cannot tell. */
 export interface AgentFacts {
@@ -13,9 +14,6 @@ export interface AgentFacts {
   /** On isbot's list of crawlers, scripts and headless browsers. */
   isBot: boolean;
 }
-
-/** Longest User-Agent read (and stored, with STORE_USER_AGENT): real ones are 100-300 characters. */
-export const MAX_USER_AGENT_LENGTH = 512;
 
 /** Distinct user agents remembered; at most this many times MAX_USER_AGENT_LENGTH characters of keys. */
 export const USER_AGENT_CACHE_SIZE = 2000;
@@ -43,11 +41,13 @@ export class UserAgentClassifier {
   }
 }
 
+const name = (value: string | undefined) => (value ? value.slice(0, MAX_AGENT_FIELD_LENGTH) : null);
+
 function parse(userAgent: string): AgentFacts {
   const isBot = isbot(userAgent);
   try {
     const { browser, os, platform } = Bowser.parse(userAgent);
-    return Object.freeze({ browser: browser.name || null, os: os.name || null, device: platform.type || null, isBot });
+    return Object.freeze({ browser: name(browser.name), os: name(os.name), device: name(platform.type), isBot });
   } catch {
     // bowser throws only on an empty string, which classify() never passes; stay safe anyway.
     return Object.freeze({ ...NO_AGENT, isBot });

@@ -1,4 +1,4 @@
-import { type Column, eq, gte, inArray, type SQL, sql } from "drizzle-orm";
+import { type Column, eq, gte, inArray, isNotNull, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { EventFilter, EventPosition } from "./model";
 
 /** The columns a newest-first listing filters and orders on, from either backend's table. */
@@ -7,6 +7,12 @@ export interface KeysetColumns {
   sessionId: Column;
   eventType: Column;
   createdAt: Column;
+  path: Column;
+  browser: Column;
+  device: Column;
+  utmSource: Column;
+  violations: Column;
+  isBot: Column;
 }
 
 /**
@@ -28,6 +34,13 @@ export function keysetConditions(
   if (upper) conditions.push(sql`(${t.createdAt}, ${t.id}) < (${instant(upper.createdAt)}, ${upper.id})`);
   if (filter.from) conditions.push(gte(t.createdAt, filter.from));
   if (filter.sessionId !== undefined) conditions.push(eq(t.sessionId, filter.sessionId));
+  // The origin filters narrow the walk row by row (no index of their own): a page of a rare
+  // path may read far along the type's slice. Bound the range with from/to on large tables.
+  for (const [column, value] of [[t.path, filter.path], [t.browser, filter.browser], [t.device, filter.device], [t.utmSource, filter.utmSource]] as const) {
+    if (value !== undefined) conditions.push(eq(column, value));
+  }
+  if (filter.flagged !== undefined) conditions.push(filter.flagged ? isNotNull(t.violations) : isNull(t.violations));
+  if (filter.bot !== undefined) conditions.push(filter.bot ? eq(t.isBot, true) : or(isNull(t.isBot), eq(t.isBot, false))!);
   return conditions;
 }
 

@@ -4,8 +4,54 @@
  * never depend on one backend's column types.
  */
 
+/**
+ * Where an event came from and what the tracking plan found: nullable columns added in place
+ * (an additive push) with the tracking plan, so rows stored before them read as NULL.
+ */
+export interface EventOrigin {
+  /** The page path, referrer, campaign and screen width the client sent in `context`. */
+  path: string | null;
+  referrer: string | null;
+  utmSource: string | null;
+  utmMedium: string | null;
+  utmCampaign: string | null;
+  utmTerm: string | null;
+  utmContent: string | null;
+  screenWidth: number | null;
+  /** Derived from the User-Agent header by the server. */
+  browser: string | null;
+  os: string | null;
+  device: string | null;
+  /** On the bot list (BOT_FILTER=flag marks them; with drop only non-bots are stored); NULL = not checked. */
+  isBot: boolean | null;
+  /** JSON text of the payload's tracking-plan violations ([{path, reason, message}]); NULL = none found, or not checked. */
+  violations: string | null;
+  /** The raw User-Agent, stored only with STORE_USER_AGENT=true. */
+  userAgent: string | null;
+}
+
+/** The origin columns, in one order: how each backend's write path lists them. */
+export const ORIGIN_FIELDS = [
+  "path",
+  "referrer",
+  "utmSource",
+  "utmMedium",
+  "utmCampaign",
+  "utmTerm",
+  "utmContent",
+  "screenWidth",
+  "browser",
+  "os",
+  "device",
+  "isBot",
+  "violations",
+  "userAgent",
+] as const satisfies readonly (keyof EventOrigin)[];
+// Every origin column is listed (checked when compiling).
+true satisfies [Exclude<keyof EventOrigin, (typeof ORIGIN_FIELDS)[number]>] extends [never] ? true : false;
+
 /** One event ready to store: everything but the id, which the database assigns. */
-export interface NewEvent {
+export interface NewEvent extends Partial<EventOrigin> {
   sessionId: string;
   eventType: string;
   /** The payload as JSON text; `{}` when absent. */
@@ -19,7 +65,7 @@ export interface NewEvent {
 }
 
 /** One stored event as the read side returns it; `payload` is the stored JSON text. */
-export interface StoredEvent {
+export interface StoredEvent extends EventOrigin {
   id: number;
   sessionId: string;
   eventType: string;
@@ -45,6 +91,15 @@ export interface EventFilter {
   eventTypes?: readonly string[];
   from?: Date;
   to?: Date;
+  /** Exact matches on origin columns. */
+  path?: string;
+  browser?: string;
+  device?: string;
+  utmSource?: string;
+  /** true: only events with tracking-plan violations; false: only those without. */
+  flagged?: boolean;
+  /** true: only events marked as bots; false: only those not marked (NULL counts as not). */
+  bot?: boolean;
 }
 
 /** A place in the newest-first order: events strictly older than this come next. */

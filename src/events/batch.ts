@@ -5,6 +5,7 @@ import type { NewEvent } from "../db/model";
 import { errorDetail, type ErrorDetail } from "../http/errors";
 import { validationDetails } from "../http/validation";
 import { clientTime, EVENT_TYPES, type EventBody, eventBody, exampleEvent } from "./model";
+import { eventTypeBranches } from "./openapi";
 import type { PreparedEvent } from "./service";
 
 // The single-event schema, compiled once: each batch item meets exactly the rules of POST /api/events.
@@ -13,7 +14,7 @@ const checkEvent = TypeCompiler.Compile(eventBody);
 // Items are validated one by one (so one bad event cannot sink the rest), so the envelope
 // accepts anything as an item. The Unknown carries the event schema as plain JSON Schema
 // (symbols dropped, so TypeBox still treats it as Unknown) to document the items in OpenAPI.
-const batchItem = t.Unknown(JSON.parse(JSON.stringify(eventBody)));
+const batchItem = t.Unknown({ ...JSON.parse(JSON.stringify(eventBody)), ...eventTypeBranches });
 
 /** `{sent_at?, batch: [...]}`; a body breaking these rules is a 422 that stores nothing. */
 export function batchEnvelope(maxEvents: number) {

@@ -21,3 +21,9 @@ export const CONTEXT_TEXT_LIMITS = {
 
 /** Widest screen_width accepted, in CSS pixels: beyond any display, far below an integer column's range. */
 export const MAX_SCREEN_WIDTH = 100_000;
+
+/** Longest User-Agent read (and stored, with STORE_USER_AGENT): real ones are 100-300 characters. */
+export const MAX_USER_AGENT_LENGTH = 512;
+
+/** Longest browser, OS or device name kept (bowser's longest is about 30 characters). */
+export const MAX_AGENT_FIELD_LENGTH = 64;

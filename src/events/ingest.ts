@@ -1,8 +1,9 @@
-import { MAX_USER_AGENT_LENGTH, UserAgentClassifier } from "../agent/user-agent";
+import { UserAgentClassifier } from "../agent/user-agent";
 import type { Config } from "../config";
 import type { EventStore } from "../db/interfaces";
 import type { AppendResult, NewEvent } from "../db/model";
 import type { Metrics } from "../metrics/metrics";
+import { MAX_USER_AGENT_LENGTH } from "./context-limits";
 import type { EventBody } from "./model";
 import { type PreparedEvent, prepareEvent } from "./service";
 

@@ -7,6 +7,7 @@ import { validationFailed } from "../http/validation";
 import { acceptedResponse, eventBody, eventExamples } from "./model";
 import type { Ingest } from "./ingest";
 import type { IngestRoutes } from "./ingest-routes";
+import { eventTypeBranches } from "./openapi";
 
 export interface EventRoutesDeps {
   config: Pick<Config, "maxBodyBytes">;
@@ -42,7 +43,11 @@ export function eventRoutes({ config, ingest, ingestRoutes, logger }: EventRoute
           "Stores one event and answers 202 once it is committed. No authentication. Accepts `application/json` " +
           "(fetch with `keepalive: true`) and `text/plain` (navigator.sendBeacon) bodies with identical validation.",
         security: [],
-        requestBody: jsonOrTextBody("One event. Pick an example per event type.", eventExamples),
+        requestBody: jsonOrTextBody(
+          "One event. Pick an example per event type; the branches of `oneOf` are the tracking plan's payloads.",
+          eventExamples,
+          { ...JSON.parse(JSON.stringify(eventBody)), ...eventTypeBranches },
+        ),
         responses: {
           202: success("Committed: the event is stored (or, with a repeated event_id, was already).", { status: "accepted" }),
           ...INGEST_FAILURES,

@@ -1,5 +1,6 @@
-import type { NewEvent } from "../db/model";
+import type { EventOrigin, NewEvent } from "../db/model";
 import type { ErrorDetail } from "../http/errors";
+import type { EventContext } from "./context";
 import type { EventBody } from "./model";
 import { unstorableTextDetails } from "./storable-text";
 import { type PayloadPolicy, payloadViolations, type Violation } from "./violations";
@@ -14,15 +15,7 @@ export type PreparedEvent =
   | { event?: undefined; violations: Violation[]; details: ErrorDetail[] };
 
 /** What the server derives about the client of one ingest request; every event of a batch shares it. */
-export interface RequestOrigin {
-  browser: string | null;
-  os: string | null;
-  device: string | null;
-  /** On the bot list; null when BOT_FILTER=off (not checked). */
-  isBot: boolean | null;
-  /** The raw User-Agent, only with STORE_USER_AGENT=true. */
-  userAgent: string | null;
-}
+export type RequestOrigin = Pick<EventOrigin, "browser" | "os" | "device" | "isBot" | "userAgent">;
 
 const UNKNOWN_ORIGIN: RequestOrigin = { browser: null, os: null, device: null, isBot: null, userAgent: null };
 
@@ -56,7 +49,25 @@ export function prepareEvent(body: EventBody, receivedAt: Date, { path = "", sen
       createdAt: receivedAt,
       eventId: body.event_id === undefined ? null : canonicalUuid(body.event_id),
       occurredAt: new Date(resolveOccurredAt({ receivedAt: receivedAt.getTime(), timestamp, sentAt: ownSentAt ?? sentAt })),
+      ...originColumns(body.context, origin),
+      // Only flag keeps a violating event (enforce refused it above, off never checks).
+      violations: violations.length > 0 ? JSON.stringify(violations) : null,
     },
+  };
+}
+
+/** The origin columns of an event: what the client sent in `context`, and what the server derived. */
+function originColumns(context: EventContext | undefined, origin: RequestOrigin): Omit<EventOrigin, "violations"> {
+  return {
+    path: context?.path ?? null,
+    referrer: context?.referrer ?? null,
+    utmSource: context?.utm_source ?? null,
+    utmMedium: context?.utm_medium ?? null,
+    utmCampaign: context?.utm_campaign ?? null,
+    utmTerm: context?.utm_term ?? null,
+    utmContent: context?.utm_content ?? null,
+    screenWidth: context?.screen_width ?? null,
+    ...origin,
   };
 }
 

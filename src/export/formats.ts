@@ -1,5 +1,6 @@
 import { t } from "elysia";
 import type { StoredEvent } from "../db/model";
+import { ORIGIN_CSV_COLUMNS, originCsvFields, originJson } from "../listing/origin";
 
 // Literals spelled out: t.Union over a mapped array types its value as never.
 export const exportFormat = t.Union([t.Literal("ndjson"), t.Literal("csv")]);
@@ -13,7 +14,7 @@ export interface ExportEncoding {
   row: (event: StoredEvent) => string;
 }
 
-export const CSV_COLUMNS = ["id", "session_id", "event_type", "event_id", "occurred_at", "created_at", "payload"] as const;
+export const CSV_COLUMNS = ["id", "session_id", "event_type", "event_id", "occurred_at", "created_at", "payload", ...ORIGIN_CSV_COLUMNS] as const;
 
 /** One RFC 4180 field: quoted, with quotes doubled, when it holds a quote, comma, CR or LF. */
 export function csvField(value: string): string {
@@ -35,14 +36,15 @@ export const EXPORT_ENCODINGS: Record<ExportFormat, ExportEncoding> = {
     row: (event) =>
       `{"id":${event.id},"session_id":${JSON.stringify(event.sessionId)},"event_type":${JSON.stringify(event.eventType)},` +
       `"event_id":${JSON.stringify(event.eventId)},"payload":${event.payload},` +
-      `"occurred_at":"${(event.occurredAt ?? event.createdAt).toISOString()}","created_at":"${event.createdAt.toISOString()}"}\n`,
+      `"occurred_at":"${(event.occurredAt ?? event.createdAt).toISOString()}","created_at":"${event.createdAt.toISOString()}",` +
+      `${originJson(event)}}\n`,
   },
   csv: {
     contentType: "text/csv; charset=utf-8; header=present",
     extension: "csv",
     header: csvRecord(CSV_COLUMNS),
     // The payload column is the stored JSON text, so a CSV reader gets it back byte for byte.
-    // A missing event_id is an empty field.
+    // A missing event_id, and any NULL origin column, is an empty field.
     row: (event) =>
       csvRecord([
         String(event.id),
@@ -52,6 +54,7 @@ export const EXPORT_ENCODINGS: Record<ExportFormat, ExportEncoding> = {
         (event.occurredAt ?? event.createdAt).toISOString(),
         event.createdAt.toISOString(),
         event.payload,
+        ...originCsvFields(event),
       ]),
   },
 };

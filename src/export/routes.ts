@@ -36,6 +36,18 @@ function exampleFile(format: ExportFormat): string {
     payload: JSON.stringify(event.payload),
     occurredAt: new Date(event.occurred_at),
     createdAt: new Date(event.created_at),
+    path: event.context.path,
+    referrer: event.context.referrer,
+    utmSource: event.context.utm_source,
+    utmMedium: event.context.utm_medium,
+    utmCampaign: event.context.utm_campaign,
+    utmTerm: event.context.utm_term,
+    utmContent: event.context.utm_content,
+    screenWidth: event.context.screen_width,
+    ...event.client,
+    isBot: event.client.is_bot,
+    userAgent: event.client.user_agent,
+    violations: event.violations === null ? null : JSON.stringify(event.violations),
   };
   return EXPORT_ENCODINGS[format].header + EXPORT_ENCODINGS[format].row(stored);
 }

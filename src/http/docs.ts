@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import packageJson from "../../package.json";
 import { ADMIN_SECURITY_SCHEME } from "../auth/admin-token";
 import { errorEnvelope, HttpError } from "./errors";
+import { eventTypeSchemas } from "../events/openapi";
 import { ENVELOPE_SCHEMA_NAME } from "./openapi";
 import { appRoutes } from "./routes-table";
 
@@ -107,7 +108,7 @@ export function openApiDocument(app: AnyElysia) {
     ],
     paths,
     components: {
-      schemas: { [ENVELOPE_SCHEMA_NAME]: plain(errorEnvelope) },
+      schemas: { [ENVELOPE_SCHEMA_NAME]: plain(errorEnvelope), ...eventTypeSchemas },
       securitySchemes: {
         [ADMIN_SECURITY_SCHEME]: {
           type: "http",

@@ -11,6 +11,7 @@ export const PAGES = [
   { name: "Swagger UI", path: "/swagger" },
   { name: "OpenAPI document", path: "/swagger/json" },
   { name: "example page", path: "/sdk/example" },
+  { name: "dashboard", path: "/dashboard" },
   { name: "health", path: "/health" },
 ] as const;
 

@@ -103,7 +103,8 @@ export const READ_BUSY = failure(
 export const ADMIN_FAILURES = { 401: FAILURES[401], 403: FAILURES[403] };
 
 /** A request body sent as JSON (fetch) or text/plain (sendBeacon), with named examples to pick in Swagger UI. */
-export function jsonOrTextBody(description: string, examples: Record<string, { summary: string; value: unknown }>) {
-  const mediaType = { examples };
+export function jsonOrTextBody(description: string, examples: Record<string, { summary: string; value: unknown }>, schema?: object) {
+  // A schema given here replaces the one generated from the route's body (docs.ts merges it last).
+  const mediaType = schema ? { schema, examples } : { examples };
   return { description, required: true, content: { "application/json": mediaType, "text/plain": mediaType } };
 }

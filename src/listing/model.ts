@@ -4,6 +4,7 @@ import { eventFilterQuery } from "../query/event-filter";
 import { registerFormat } from "../http/validation";
 import { invalidQuery } from "../query/instant";
 import { CURSOR_FORMAT } from "./cursor";
+import { apiOrigin, toApiOrigin } from "./origin";
 
 export const MAX_PAGE_SIZE = 1000;
 export const DEFAULT_PAGE_SIZE = 100;
@@ -20,6 +21,7 @@ export const apiEvent = t.Object({
     description: "When the event happened (client time, skew-corrected); created_at for events stored without one.",
   }),
   created_at: t.String({ format: "date-time", description: "When the server received the event (UTC)." }),
+  ...apiOrigin,
 });
 export type ApiEvent = typeof apiEvent.static;
 
@@ -32,6 +34,7 @@ export function toApiEvent(row: StoredEvent): ApiEvent {
     payload: JSON.parse(row.payload),
     occurred_at: (row.occurredAt ?? row.createdAt).toISOString(),
     created_at: row.createdAt.toISOString(),
+    ...toApiOrigin(row),
   };
 }
 
@@ -72,6 +75,18 @@ export const listExample: typeof listResponse.static = {
       payload: { card_id: "c_123", position: 4, list: "recommended" },
       occurred_at: "2024-05-01T09:12:43.020Z",
       created_at: "2024-05-01T09:12:44.512Z",
+      context: {
+        path: "/search",
+        referrer: "https://www.example.org/",
+        utm_source: "newsletter",
+        utm_medium: "email",
+        utm_campaign: "spring",
+        utm_term: null,
+        utm_content: null,
+        screen_width: 1440,
+      },
+      client: { browser: "Chrome", os: "Windows", device: "desktop", is_bot: false, user_agent: null },
+      violations: null,
     },
   ],
   next_cursor: "v1.MTcxNDU1NDc2NDUxMjo3",

@@ -116,7 +116,7 @@ export interface paths {
         };
         /**
          * Download matching events as NDJSON or CSV
-         * @description Streams every event matching the filters, newest first, in constant memory; stops reading the database as soon as the client disconnects. NDJSON lines have the same fields as the listing. CSV (RFC 4180, CRLF, header row) has the columns id, session_id, event_type, event_id, occurred_at, created_at, payload; payload is the JSON text. Needs the admin token.
+         * @description Streams every event matching the filters, newest first, in constant memory; stops reading the database as soon as the client disconnects. NDJSON lines have the same fields as the listing. CSV (RFC 4180, CRLF, header row) has the columns id, session_id, event_type, event_id, occurred_at, created_at, payload, path, referrer, utm_source, utm_medium, utm_campaign, utm_term, utm_content, screen_width, browser, os, device, is_bot, violations, user_agent; payload is the JSON text. Needs the admin token.
          */
         get: operations["getApiEventsExport"];
         put?: never;
@@ -185,6 +185,257 @@ export interface components {
             /** @description Also in the x-request-id header; quote it when reporting a problem. */
             request_id: string;
         };
+        /**
+         * card_click
+         * @description A user opened a listing card from a list of cards. The payload lists its known properties; any other property is allowed.
+         * @example {
+         *       "session_id": "3f6c2a9e-7b1d-4c55-9a0e-2d8f1b7c4e10",
+         *       "event_type": "card_click",
+         *       "payload": {
+         *         "card_id": "c_123",
+         *         "position": 4,
+         *         "list": "recommended"
+         *       },
+         *       "context": {
+         *         "path": "/search",
+         *         "referrer": "https://www.example.org/",
+         *         "utm_source": "newsletter",
+         *         "screen_width": 1440
+         *       }
+         *     }
+         */
+        CardClickEvent: {
+            /** @description Opaque id of the browser session. */
+            session_id: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            event_type: "card_click";
+            /** @description JSON object describing the event; the tracking plan lists the known properties per event_type, and PAYLOAD_SCHEMA says what happens to one that breaks them (flag: stored and marked, enforce: 422, off: not checked). */
+            payload?: {
+                /** @description Id of the card's listing. */
+                card_id: string;
+                /** @description Place of the card in its list, from 0. */
+                position?: number;
+                /** @description Which list it was in, e.g. recommended or search. */
+                list?: string;
+            } & {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Where the event came from. Sent by the SDK with every event; all fields optional.
+             * @example {
+             *       "path": "/search",
+             *       "referrer": "https://www.example.org/",
+             *       "utm_source": "newsletter",
+             *       "utm_medium": "email",
+             *       "screen_width": 1440
+             *     }
+             */
+            context?: {
+                /** @description The page's path (location.pathname), without query string or fragment. At most 1024 characters. */
+                path?: string;
+                /** @description The page the user came from (document.referrer), origin and path only. At most 2048 characters. */
+                referrer?: string;
+                /** @description utm_source of the landing page URL. At most 256 characters. */
+                utm_source?: string;
+                /** @description utm_medium of the landing page URL. At most 256 characters. */
+                utm_medium?: string;
+                /** @description utm_campaign of the landing page URL. At most 256 characters. */
+                utm_campaign?: string;
+                /** @description utm_term of the landing page URL. At most 256 characters. */
+                utm_term?: string;
+                /** @description utm_content of the landing page URL. At most 256 characters. */
+                utm_content?: string;
+                /** @description screen.width in CSS pixels. */
+                screen_width?: number;
+            };
+            /**
+             * Format: uuid
+             * @description Client-generated UUID. An event whose event_id is already stored is acknowledged as a duplicate and not stored again.
+             */
+            event_id?: string;
+            /**
+             * @description When the event happened, by the client's clock. ISO-8601 date-time with a time zone, or epoch milliseconds.
+             * @example 2024-05-01T12:34:56.789Z
+             * @example 1714566896789
+             */
+            timestamp?: string | number;
+            /**
+             * @description When the client sent the request, by the same clock; corrects the clock's skew. ISO-8601 date-time with a time zone, or epoch milliseconds.
+             * @example 2024-05-01T12:34:56.789Z
+             * @example 1714566896789
+             */
+            sent_at?: string | number;
+        };
+        /**
+         * sage_query
+         * @description A user asked the search assistant (Sage) a question. The payload lists its known properties; any other property is allowed.
+         * @example {
+         *       "session_id": "3f6c2a9e-7b1d-4c55-9a0e-2d8f1b7c4e10",
+         *       "event_type": "sage_query",
+         *       "payload": {
+         *         "query": "quiet hotels near the lake",
+         *         "results": 12
+         *       },
+         *       "context": {
+         *         "path": "/search",
+         *         "referrer": "https://www.example.org/",
+         *         "utm_source": "newsletter",
+         *         "screen_width": 1440
+         *       }
+         *     }
+         */
+        SageQueryEvent: {
+            /** @description Opaque id of the browser session. */
+            session_id: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            event_type: "sage_query";
+            /** @description JSON object describing the event; the tracking plan lists the known properties per event_type, and PAYLOAD_SCHEMA says what happens to one that breaks them (flag: stored and marked, enforce: 422, off: not checked). */
+            payload?: {
+                /** @description The question as typed. */
+                query: string;
+                /** @description How many results it answered with. */
+                results?: number;
+            } & {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Where the event came from. Sent by the SDK with every event; all fields optional.
+             * @example {
+             *       "path": "/search",
+             *       "referrer": "https://www.example.org/",
+             *       "utm_source": "newsletter",
+             *       "utm_medium": "email",
+             *       "screen_width": 1440
+             *     }
+             */
+            context?: {
+                /** @description The page's path (location.pathname), without query string or fragment. At most 1024 characters. */
+                path?: string;
+                /** @description The page the user came from (document.referrer), origin and path only. At most 2048 characters. */
+                referrer?: string;
+                /** @description utm_source of the landing page URL. At most 256 characters. */
+                utm_source?: string;
+                /** @description utm_medium of the landing page URL. At most 256 characters. */
+                utm_medium?: string;
+                /** @description utm_campaign of the landing page URL. At most 256 characters. */
+                utm_campaign?: string;
+                /** @description utm_term of the landing page URL. At most 256 characters. */
+                utm_term?: string;
+                /** @description utm_content of the landing page URL. At most 256 characters. */
+                utm_content?: string;
+                /** @description screen.width in CSS pixels. */
+                screen_width?: number;
+            };
+            /**
+             * Format: uuid
+             * @description Client-generated UUID. An event whose event_id is already stored is acknowledged as a duplicate and not stored again.
+             */
+            event_id?: string;
+            /**
+             * @description When the event happened, by the client's clock. ISO-8601 date-time with a time zone, or epoch milliseconds.
+             * @example 2024-05-01T12:34:56.789Z
+             * @example 1714566896789
+             */
+            timestamp?: string | number;
+            /**
+             * @description When the client sent the request, by the same clock; corrects the clock's skew. ISO-8601 date-time with a time zone, or epoch milliseconds.
+             * @example 2024-05-01T12:34:56.789Z
+             * @example 1714566896789
+             */
+            sent_at?: string | number;
+        };
+        /**
+         * filter_change
+         * @description A user changed a search filter. The payload lists its known properties; any other property is allowed.
+         * @example {
+         *       "session_id": "3f6c2a9e-7b1d-4c55-9a0e-2d8f1b7c4e10",
+         *       "event_type": "filter_change",
+         *       "payload": {
+         *         "filter": "price",
+         *         "from": "any",
+         *         "to": "under_100"
+         *       },
+         *       "context": {
+         *         "path": "/search",
+         *         "referrer": "https://www.example.org/",
+         *         "utm_source": "newsletter",
+         *         "screen_width": 1440
+         *       }
+         *     }
+         */
+        FilterChangeEvent: {
+            /** @description Opaque id of the browser session. */
+            session_id: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            event_type: "filter_change";
+            /** @description JSON object describing the event; the tracking plan lists the known properties per event_type, and PAYLOAD_SCHEMA says what happens to one that breaks them (flag: stored and marked, enforce: 422, off: not checked). */
+            payload?: {
+                /** @description Which filter, e.g. price or rating. */
+                filter: string;
+                /** @description The filter's new value. */
+                value?: string | number | boolean | null;
+                /** @description Its value before the change. */
+                from?: string | number | boolean | null;
+                /** @description Its value after the change. */
+                to?: string | number | boolean | null;
+            } & {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Where the event came from. Sent by the SDK with every event; all fields optional.
+             * @example {
+             *       "path": "/search",
+             *       "referrer": "https://www.example.org/",
+             *       "utm_source": "newsletter",
+             *       "utm_medium": "email",
+             *       "screen_width": 1440
+             *     }
+             */
+            context?: {
+                /** @description The page's path (location.pathname), without query string or fragment. At most 1024 characters. */
+                path?: string;
+                /** @description The page the user came from (document.referrer), origin and path only. At most 2048 characters. */
+                referrer?: string;
+                /** @description utm_source of the landing page URL. At most 256 characters. */
+                utm_source?: string;
+                /** @description utm_medium of the landing page URL. At most 256 characters. */
+                utm_medium?: string;
+                /** @description utm_campaign of the landing page URL. At most 256 characters. */
+                utm_campaign?: string;
+                /** @description utm_term of the landing page URL. At most 256 characters. */
+                utm_term?: string;
+                /** @description utm_content of the landing page URL. At most 256 characters. */
+                utm_content?: string;
+                /** @description screen.width in CSS pixels. */
+                screen_width?: number;
+            };
+            /**
+             * Format: uuid
+             * @description Client-generated UUID. An event whose event_id is already stored is acknowledged as a duplicate and not stored again.
+             */
+            event_id?: string;
+            /**
+             * @description When the event happened, by the client's clock. ISO-8601 date-time with a time zone, or epoch milliseconds.
+             * @example 2024-05-01T12:34:56.789Z
+             * @example 1714566896789
+             */
+            timestamp?: string | number;
+            /**
+             * @description When the client sent the request, by the same clock; corrects the clock's skew. ISO-8601 date-time with a time zone, or epoch milliseconds.
+             * @example 2024-05-01T12:34:56.789Z
+             * @example 1714566896789
+             */
+            sent_at?: string | number;
+        };
     };
     responses: never;
     parameters: never;
@@ -231,6 +482,10 @@ export interface operations {
                      *         {
                      *           "name": "example page",
                      *           "href": "/sdk/example"
+                     *         },
+                     *         {
+                     *           "name": "dashboard",
+                     *           "href": "/dashboard"
                      *         },
                      *         {
                      *           "name": "health",
@@ -315,6 +570,12 @@ export interface operations {
                 event_type?: ("card_click" | "sage_query" | "filter_change")[];
                 from?: string;
                 to?: string;
+                path?: string;
+                browser?: string;
+                device?: string;
+                utm_source?: string;
+                flagged?: "true" | "false";
+                bot?: "true" | "false";
                 limit?: string;
                 cursor?: string;
             };
@@ -346,7 +607,25 @@ export interface operations {
                      *             "list": "recommended"
                      *           },
                      *           "occurred_at": "2024-05-01T09:12:43.020Z",
-                     *           "created_at": "2024-05-01T09:12:44.512Z"
+                     *           "created_at": "2024-05-01T09:12:44.512Z",
+                     *           "context": {
+                     *             "path": "/search",
+                     *             "referrer": "https://www.example.org/",
+                     *             "utm_source": "newsletter",
+                     *             "utm_medium": "email",
+                     *             "utm_campaign": "spring",
+                     *             "utm_term": null,
+                     *             "utm_content": null,
+                     *             "screen_width": 1440
+                     *           },
+                     *           "client": {
+                     *             "browser": "Chrome",
+                     *             "os": "Windows",
+                     *             "device": "desktop",
+                     *             "is_bot": false,
+                     *             "user_agent": null
+                     *           },
+                     *           "violations": null
                      *         }
                      *       ],
                      *       "next_cursor": "v1.MTcxNDU1NDc2NDUxMjo3"
@@ -374,6 +653,46 @@ export interface operations {
                              * @description When the server received the event (UTC).
                              */
                             created_at: string;
+                            /** @description The context the client sent; every field null when it sent none (and for events stored before context existed). */
+                            context: {
+                                /** @description Page path the client sent. */
+                                path: string | null;
+                                /** @description Referrer (origin and path). */
+                                referrer: string | null;
+                                /** @description Campaign source. */
+                                utm_source: string | null;
+                                /** @description Campaign medium. */
+                                utm_medium: string | null;
+                                /** @description Campaign name. */
+                                utm_campaign: string | null;
+                                /** @description Campaign term. */
+                                utm_term: string | null;
+                                /** @description Campaign content. */
+                                utm_content: string | null;
+                                /** @description Screen width in CSS pixels. */
+                                screen_width: number | null;
+                            };
+                            /** @description What the server derived from the request. The client's IP address is never stored. */
+                            client: {
+                                /** @description Browser, from the User-Agent. */
+                                browser: string | null;
+                                /** @description Operating system, from the User-Agent. */
+                                os: string | null;
+                                /** @description desktop, mobile, tablet, tv or bot, from the User-Agent. */
+                                device: string | null;
+                                /** @description On the bot list (BOT_FILTER=flag); null when not checked. */
+                                is_bot: boolean | null;
+                                /** @description The raw User-Agent, only with STORE_USER_AGENT=true. */
+                                user_agent: string | null;
+                            };
+                            /** @description Where the payload broke its tracking plan (PAYLOAD_SCHEMA=flag); null when it did not, or was not checked. */
+                            violations: {
+                                /** @description JSON Pointer into the event. */
+                                path: string;
+                                /** @description missing, wrong_type, too_short, too_long, too_small, too_large or invalid. */
+                                reason: string;
+                                message: string;
+                            }[] | null;
                         }[];
                         /** @description Pass as `cursor` for the next page; null on the last page. */
                         next_cursor: string | null;
@@ -437,7 +756,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description One event. Pick an example per event type. */
+        /** @description One event. Pick an example per event type; the branches of `oneOf` are the tracking plan's payloads. */
         requestBody: {
             content: {
                 "application/json": {
@@ -500,7 +819,7 @@ export interface operations {
                      * @example 1714566896789
                      */
                     sent_at?: string | number;
-                };
+                } & (components["schemas"]["CardClickEvent"] | components["schemas"]["SageQueryEvent"] | components["schemas"]["FilterChangeEvent"]);
                 "text/plain": {
                     /** @description Opaque id of the browser session. */
                     session_id: string;
@@ -561,7 +880,7 @@ export interface operations {
                      * @example 1714566896789
                      */
                     sent_at?: string | number;
-                };
+                } & (components["schemas"]["CardClickEvent"] | components["schemas"]["SageQueryEvent"] | components["schemas"]["FilterChangeEvent"]);
             };
         };
         responses: {
@@ -679,7 +998,7 @@ export interface operations {
                      */
                     sent_at?: string | number;
                     /** @description 1 to 500 events, each with exactly the fields and rules of POST /api/events. */
-                    batch: {
+                    batch: ({
                         /** @description Opaque id of the browser session. */
                         session_id: string;
                         /**
@@ -739,7 +1058,7 @@ export interface operations {
                          * @example 1714566896789
                          */
                         sent_at?: string | number;
-                    }[];
+                    } & (components["schemas"]["CardClickEvent"] | components["schemas"]["SageQueryEvent"] | components["schemas"]["FilterChangeEvent"]))[];
                 };
                 "text/plain": {
                     /**
@@ -749,7 +1068,7 @@ export interface operations {
                      */
                     sent_at?: string | number;
                     /** @description 1 to 500 events, each with exactly the fields and rules of POST /api/events. */
-                    batch: {
+                    batch: ({
                         /** @description Opaque id of the browser session. */
                         session_id: string;
                         /**
@@ -809,7 +1128,7 @@ export interface operations {
                          * @example 1714566896789
                          */
                         sent_at?: string | number;
-                    }[];
+                    } & (components["schemas"]["CardClickEvent"] | components["schemas"]["SageQueryEvent"] | components["schemas"]["FilterChangeEvent"]))[];
                 };
             };
         };
@@ -1065,6 +1384,12 @@ export interface operations {
                 event_type?: ("card_click" | "sage_query" | "filter_change")[];
                 from?: string;
                 to?: string;
+                path?: string;
+                browser?: string;
+                device?: string;
+                utm_source?: string;
+                flagged?: "true" | "false";
+                bot?: "true" | "false";
                 format?: "ndjson" | "csv";
             };
             header?: never;
@@ -1083,11 +1408,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /** @example {"id":7,"session_id":"3f6c2a9e-7b1d-4c55-9a0e-2d8f1b7c4e10","event_type":"card_click","event_id":"0b6f5d2e-3c1a-4f7e-9a51-8d2c4b6e7f10","payload":{"card_id":"c_123","position":4,"list":"recommended"},"occurred_at":"2024-05-01T09:12:43.020Z","created_at":"2024-05-01T09:12:44.512Z"} */
+                    /** @example {"id":7,"session_id":"3f6c2a9e-7b1d-4c55-9a0e-2d8f1b7c4e10","event_type":"card_click","event_id":"0b6f5d2e-3c1a-4f7e-9a51-8d2c4b6e7f10","payload":{"card_id":"c_123","position":4,"list":"recommended"},"occurred_at":"2024-05-01T09:12:43.020Z","created_at":"2024-05-01T09:12:44.512Z","context":{"path":"/search","referrer":"https://www.example.org/","utm_source":"newsletter","utm_medium":"email","utm_campaign":"spring","utm_term":null,"utm_content":null,"screen_width":1440},"client":{"browser":"Chrome","os":"Windows","device":"desktop","is_bot":false,"user_agent":null},"violations":null} */
                     "application/x-ndjson": string;
                     /**
-                     * @example id,session_id,event_type,event_id,occurred_at,created_at,payload
-                     *     7,3f6c2a9e-7b1d-4c55-9a0e-2d8f1b7c4e10,card_click,0b6f5d2e-3c1a-4f7e-9a51-8d2c4b6e7f10,2024-05-01T09:12:43.020Z,2024-05-01T09:12:44.512Z,"{""card_id"":""c_123"",""position"":4,""list"":""recommended""}"
+                     * @example id,session_id,event_type,event_id,occurred_at,created_at,payload,path,referrer,utm_source,utm_medium,utm_campaign,utm_term,utm_content,screen_width,browser,os,device,is_bot,violations,user_agent
+                     *     7,3f6c2a9e-7b1d-4c55-9a0e-2d8f1b7c4e10,card_click,0b6f5d2e-3c1a-4f7e-9a51-8d2c4b6e7f10,2024-05-01T09:12:43.020Z,2024-05-01T09:12:44.512Z,"{""card_id"":""c_123"",""position"":4,""list"":""recommended""}",/search,https://www.example.org/,newsletter,email,spring,,,1440,Chrome,Windows,desktop,false,,
                      */
                     "text/csv": string;
                 };

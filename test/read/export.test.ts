@@ -3,10 +3,15 @@ import { parse as parseCsv } from "csv-parse/sync";
 import type { EventReader } from "../../src/db/interfaces";
 import type { EventFilter, EventPosition } from "../../src/db/model";
 import { CSV_COLUMNS } from "../../src/export/formats";
+import { ORIGIN_CSV_COLUMNS } from "../../src/listing/origin";
+
+// An event stored without context, user agent or violations: every origin column is an empty field.
+const EMPTY_ORIGIN = ",".repeat(ORIGIN_CSV_COLUMNS.length);
+const EMPTY_ORIGIN_FIELDS = Object.fromEntries(ORIGIN_CSV_COLUMNS.map((column) => [column, ""]));
 import { EXPORT_PAGE_SIZE } from "../../src/export/routes";
 import { createApp } from "../../src/app";
 import type { ApiEvent } from "../../src/listing/model";
-import { ADMIN_TOKEN, bearer, buildApp, closeApps, sdk, send, silentLogger, type TestApp } from "../support/app";
+import { ADMIN_TOKEN, bearer, buildApp, closeApps, dashboard, sdk, send, silentLogger, type TestApp } from "../support/app";
 import { seedEvents } from "../support/events";
 import { backends } from "../support/backends";
 
@@ -85,6 +90,7 @@ for (const backend of backends) {
             occurred_at: event.occurred_at,
             created_at: event.created_at,
             payload: JSON.stringify(event.payload),
+            ...EMPTY_ORIGIN_FIELDS,
           })),
         );
         expect(records.map((record) => JSON.parse(record.payload!)).reverse()).toEqual(TRICKY_PAYLOADS);
@@ -98,9 +104,9 @@ for (const backend of backends) {
         ]);
         const { text } = await exportText(app, "format=csv");
         expect(text).toBe(
-          "id,session_id,event_type,event_id,occurred_at,created_at,payload\r\n" +
-            '2,ided,sage_query,0b6f5d2e-3c1a-4f7e-9a51-8d2c4b6e7f10,2024-04-30T23:59:59.999Z,2024-05-01T00:00:00.001Z,"{""a"":1}"\r\n' +
-            "1,plain,card_click,,2024-05-01T00:00:00.000Z,2024-05-01T00:00:00.000Z,{}\r\n",
+          `id,session_id,event_type,event_id,occurred_at,created_at,payload,${ORIGIN_CSV_COLUMNS.join(",")}\r\n` +
+            `2,ided,sage_query,0b6f5d2e-3c1a-4f7e-9a51-8d2c4b6e7f10,2024-04-30T23:59:59.999Z,2024-05-01T00:00:00.001Z,"{""a"":1}"${EMPTY_ORIGIN}\r\n` +
+            `1,plain,card_click,,2024-05-01T00:00:00.000Z,2024-05-01T00:00:00.000Z,{}${EMPTY_ORIGIN}\r\n`,
         );
       });
     });
@@ -127,7 +133,7 @@ for (const backend of backends) {
       test("an empty export is an empty body (CSV: just the header)", async () => {
         const { app } = await buildApp(backend, { ADMIN_TOKEN });
         expect((await exportText(app)).text).toBe("");
-        expect((await exportText(app, "format=csv")).text).toBe("id,session_id,event_type,event_id,occurred_at,created_at,payload\r\n");
+        expect((await exportText(app, "format=csv")).text).toBe(`id,session_id,event_type,event_id,occurred_at,created_at,payload,${ORIGIN_CSV_COLUMNS.join(",")}\r\n`);
       });
 
       test("bad parameters are 422s before anything is streamed", async () => {
@@ -155,7 +161,7 @@ for (const backend of backends) {
             return built.reader.listNewestFirst(filter, after, limit);
           },
         };
-        const app = createApp({ ...built, reader: countingReader, logger: silentLogger, sdk });
+        const app = createApp({ ...built, reader: countingReader, logger: silentLogger, sdk, dashboard });
         const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (request) => app.handle(request) });
         try {
           const abort = new AbortController();

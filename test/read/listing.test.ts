@@ -7,6 +7,13 @@ import { backends } from "../support/backends";
 
 const T0 = Date.UTC(2024, 4, 1);
 
+/** What the listing shows for an event stored without context, user agent or violations. */
+const NO_ORIGIN = {
+  context: { path: null, referrer: null, utm_source: null, utm_medium: null, utm_campaign: null, utm_term: null, utm_content: null, screen_width: null },
+  client: { browser: null, os: null, device: null, is_bot: null, user_agent: null },
+  violations: null,
+};
+
 interface Page {
   events: ApiEvent[];
   next_cursor: string | null;
@@ -56,6 +63,7 @@ for (const backend of backends) {
               payload: { query: "ünïcødé ☕" },
               occurred_at: "2024-04-30T23:59:55.000Z",
               created_at: "2024-05-01T00:00:01.000Z",
+              ...NO_ORIGIN,
             },
             {
               id: 1,
@@ -65,6 +73,7 @@ for (const backend of backends) {
               payload: { card_id: "c1", nested: { list: [1, 2] } },
               occurred_at: "2024-05-01T00:00:00.000Z",
               created_at: "2024-05-01T00:00:00.000Z",
+              ...NO_ORIGIN,
             },
           ],
           next_cursor: null,

@@ -6,6 +6,7 @@ import type { EventStore } from "../../src/db/interfaces";
 import { createLogger, type Logger } from "../../src/logger";
 import { Metrics } from "../../src/metrics/metrics";
 import { RetentionJob } from "../../src/retention/job";
+import { buildDashboard } from "../../src/dashboard/bundle";
 import { buildSdk } from "../../src/sdk/bundle";
 import { backends, type TestBackend } from "./backends";
 
@@ -13,6 +14,8 @@ export const silentLogger = createLogger("silent");
 
 /** The browser client, built once per test process: every app serves the same one. */
 export const sdk = await buildSdk();
+/** The dashboard, built once per test process likewise. */
+export const dashboard = await buildDashboard();
 
 /** A 32+ character admin token for tests of the read side. */
 export const ADMIN_TOKEN = "test-admin-token-0123456789abcdef0123456789";
@@ -49,7 +52,7 @@ export async function buildApp(backend: TestBackend = backends[0]!, env: Record<
   const config: Config = parseConfig({ ...db.env, ...env });
   const database = await openDatabase(config);
   const deps = readSide(config, database, now);
-  const app = createApp({ config, store: database.store, ...deps, logger, sdk, now });
+  const app = createApp({ config, store: database.store, ...deps, logger, sdk, dashboard, now });
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -73,7 +76,7 @@ export async function closeApps(): Promise<void> {
  */
 export async function appWith({ config, store, logger = silentLogger }: { config: Config; store: EventStore; logger?: Logger }) {
   const database = await openDatabase({ ...config, databaseUrl: ":memory:" });
-  return createApp({ config, store, ...readSide(config, database, Date.now), logger, sdk } satisfies AppDeps);
+  return createApp({ config, store, ...readSide(config, database, Date.now), logger, sdk, dashboard } satisfies AppDeps);
 }
 
 /** Headers carrying the admin token (ADMIN_TOKEN unless another is given). */

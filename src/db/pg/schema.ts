@@ -1,4 +1,5 @@
-import { bigint, index, jsonb, pgSchema, pgTable, timestamp, uniqueIndex, varchar } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, jsonb, pgSchema, pgTable, text, timestamp, uniqueIndex, varchar } from "drizzle-orm/pg-core";
+import { CONTEXT_TEXT_LIMITS, MAX_AGENT_FIELD_LENGTH, MAX_USER_AGENT_LENGTH } from "../../events/context-limits";
 import type { NewEvent, SameShape, StoredEvent } from "../model";
 
 /**
@@ -21,6 +22,23 @@ function define(table: typeof pgTable) {
       // NULL occurred_at = stored before client time existed.
       eventId: varchar("event_id", { length: 36 }),
       occurredAt: timestamp("occurred_at", { withTimezone: true, precision: 3, mode: "date" }),
+      // Added with the tracking plan, all nullable as on SQLite (../model.ts EventOrigin); each
+      // ADD COLUMN without a default is a catalog change, instant on a table of any size.
+      path: varchar("path", { length: CONTEXT_TEXT_LIMITS.path }),
+      referrer: varchar("referrer", { length: CONTEXT_TEXT_LIMITS.referrer }),
+      utmSource: varchar("utm_source", { length: CONTEXT_TEXT_LIMITS.utm_source }),
+      utmMedium: varchar("utm_medium", { length: CONTEXT_TEXT_LIMITS.utm_medium }),
+      utmCampaign: varchar("utm_campaign", { length: CONTEXT_TEXT_LIMITS.utm_campaign }),
+      utmTerm: varchar("utm_term", { length: CONTEXT_TEXT_LIMITS.utm_term }),
+      utmContent: varchar("utm_content", { length: CONTEXT_TEXT_LIMITS.utm_content }),
+      screenWidth: integer("screen_width"),
+      browser: varchar("browser", { length: MAX_AGENT_FIELD_LENGTH }),
+      os: varchar("os", { length: MAX_AGENT_FIELD_LENGTH }),
+      device: varchar("device", { length: MAX_AGENT_FIELD_LENGTH }),
+      isBot: boolean("is_bot"),
+      // Text, as on SQLite, so both backends return the same JSON text; cast to jsonb to query it.
+      violations: text("violations"),
+      userAgent: varchar("user_agent", { length: MAX_USER_AGENT_LENGTH }),
     },
     (t) => [
       index("ix_user_events_session_id").on(t.sessionId),

@@ -1,7 +1,7 @@
 import type { SQL } from "bun";
 import { sql } from "drizzle-orm";
 import type { BunSQLDatabase } from "drizzle-orm/bun-sql";
-import type { NewEvent } from "../model";
+import { type NewEvent, ORIGIN_FIELDS } from "../model";
 import { QueuedEventStore } from "../queued-store";
 import type { CommitResult } from "../write-queue";
 import { pgUnavailable, probeWritable, withDeadline } from "./health";
@@ -77,6 +77,8 @@ export class PgEventStore extends QueuedEventStore {
     const createdAt: string[] = [];
     const eventIds: (string | null)[] = [];
     const occurredAt: string[] = [];
+    // The origin columns travel as text arrays too, cast per column in the SELECT.
+    const origin = ORIGIN_FIELDS.map(() => [] as (string | null)[]);
     for (const event of rows) {
       sessionIds.push(event.sessionId);
       eventTypes.push(event.eventType);
@@ -85,14 +87,25 @@ export class PgEventStore extends QueuedEventStore {
       eventIds.push(event.eventId ?? null);
       // Without a client time the event happened when it was received.
       occurredAt.push((event.occurredAt ?? event.createdAt).toISOString());
+      ORIGIN_FIELDS.forEach((field, i) => {
+        const value = event[field];
+        origin[i]!.push(value === undefined || value === null ? null : String(value));
+      });
     }
     const t = this.table;
-    const columns = [t.sessionId, t.eventType, t.payload, t.createdAt, t.eventId, t.occurredAt].map((column) => sql.identifier(column.name));
+    const originColumns = ORIGIN_FIELDS.map((field) => t[field]);
+    const columns = [t.sessionId, t.eventType, t.payload, t.createdAt, t.eventId, t.occurredAt, ...originColumns].map((column) =>
+      sql.identifier(column.name),
+    );
+    const originSelect = originColumns.map((column) => sql`${sql.identifier(column.name)}::${sql.raw(column.getSQLType())}`);
+    const originArrays = origin.map((values) => sql`${sql.param(values)}::text[]`);
+    const originNames = originColumns.map((column) => sql.identifier(column.name));
     return sql`INSERT INTO ${t} (${sql.join(columns, sql`, `)})
-      SELECT session_id, event_type, payload::jsonb, created_at, event_id, occurred_at
+      SELECT session_id, event_type, payload::jsonb, created_at, event_id, occurred_at, ${sql.join(originSelect, sql`, `)}
       FROM unnest(${sql.param(sessionIds)}::varchar[], ${sql.param(eventTypes)}::varchar[], ${sql.param(payloads)}::text[],
-        ${sql.param(createdAt)}::timestamptz[], ${sql.param(eventIds)}::varchar[], ${sql.param(occurredAt)}::timestamptz[])
-        AS batch (session_id, event_type, payload, created_at, event_id, occurred_at)
+        ${sql.param(createdAt)}::timestamptz[], ${sql.param(eventIds)}::varchar[], ${sql.param(occurredAt)}::timestamptz[],
+        ${sql.join(originArrays, sql`, `)})
+        AS batch (session_id, event_type, payload, created_at, event_id, occurred_at, ${sql.join(originNames, sql`, `)})
       ON CONFLICT (${sql.identifier(t.eventId.name)}) DO NOTHING
       RETURNING ${sql.identifier(t.eventId.name)} AS event_id`;
   }

@@ -2,7 +2,7 @@ import type { Database } from "bun:sqlite";
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/bun-sqlite";
 import * as schema from "./schema";
-import type { NewEvent } from "../model";
+import { type NewEvent, ORIGIN_FIELDS } from "../model";
 import type { CommitResult } from "../write-queue";
 
 /**
@@ -31,6 +31,7 @@ export class SqliteBatchWriter {
         createdAt: sql.placeholder("createdAt"),
         eventId: sql.placeholder("eventId"),
         occurredAt: sql.placeholder("occurredAt"),
+        ...Object.fromEntries(ORIGIN_FIELDS.map((field) => [field, sql.placeholder(field)])),
       })
       // A repeated event_id is skipped, not an error: it returns no row and counts as a
       // duplicate. The unique index makes this hold across transactions and processes too.
@@ -42,7 +43,8 @@ export class SqliteBatchWriter {
       const duplicates: number[] = [];
       rows.forEach((row, index) => {
         // Without a client time the event happened when it was received.
-        const values = { ...row, eventId: row.eventId ?? null, occurredAt: row.occurredAt ?? row.createdAt };
+        const values: Record<string, unknown> = { ...row, eventId: row.eventId ?? null, occurredAt: row.occurredAt ?? row.createdAt };
+        for (const field of ORIGIN_FIELDS) values[field] ??= null;
         if (insert.get(values) === undefined) duplicates.push(index);
       });
       return duplicates;
@@ -66,7 +68,7 @@ export class SqliteBatchWriter {
 }
 
 const BUSY_RETRY_MS = 0.25;
-const FIELDS = 6;
+const FIELDS = 6 + ORIGIN_FIELDS.length;
 
 /**
  * Rows cross to the writer thread as one JSON string of flat tuples: measured at a quarter of the
@@ -76,23 +78,27 @@ export function encodeRows(rows: readonly NewEvent[]): string {
   const flat: unknown[] = [];
   for (const row of rows) {
     flat.push(row.sessionId, row.eventType, row.payload, row.createdAt.getTime(), row.eventId ?? null, row.occurredAt?.getTime() ?? null);
+    for (const field of ORIGIN_FIELDS) flat.push(row[field] ?? null);
   }
   return JSON.stringify(flat);
 }
 
 export function decodeRows(encoded: string): NewEvent[] {
-  const flat = JSON.parse(encoded) as (string | number | null)[];
+  const flat = JSON.parse(encoded) as (string | number | boolean | null)[];
   const rows: NewEvent[] = [];
   for (let i = 0; i < flat.length; i += FIELDS) {
     const occurredAt = flat[i + 5] as number | null;
-    rows.push({
+    const row: NewEvent = {
       sessionId: flat[i] as string,
       eventType: flat[i + 1] as string,
       payload: flat[i + 2] as string,
       createdAt: new Date(flat[i + 3] as number),
       eventId: flat[i + 4] as string | null,
       occurredAt: occurredAt === null ? null : new Date(occurredAt),
-    });
+    };
+    // Strings, numbers, booleans and nulls survive the JSON round trip as they are.
+    ORIGIN_FIELDS.forEach((field, offset) => ((row as unknown as Record<string, unknown>)[field] = flat[i + 6 + offset]));
+    rows.push(row);
   }
   return rows;
 }

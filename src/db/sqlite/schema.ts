@@ -1,5 +1,16 @@
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { customType, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { CONTEXT_TEXT_LIMITS, MAX_AGENT_FIELD_LENGTH, MAX_USER_AGENT_LENGTH } from "../../events/context-limits";
 import type { NewEvent, SameShape, StoredEvent } from "../model";
+
+/**
+ * A nullable flag as 0, 1 or NULL. Drizzle's `integer({ mode: "boolean" })` encodes every bound
+ * value, so a NULL is written as 0 and "not checked" would read as "checked: no".
+ */
+const nullableBoolean = customType<{ data: boolean; driverData: number | null }>({
+  dataType: () => "integer",
+  toDriver: (value) => ((value as boolean | null) === null ? null : value ? 1 : 0),
+  fromDriver: (value) => value === 1,
+});
 
 export const userEvents = sqliteTable(
   "user_events",
@@ -15,6 +26,22 @@ export const userEvents = sqliteTable(
     // NULL occurred_at = stored before client time existed, read it as created_at.
     eventId: text("event_id", { length: 36 }),
     occurredAt: integer("occurred_at", { mode: "timestamp_ms" }),
+    // Added with the tracking plan, all nullable for the same reason: where the event came from
+    // (../model.ts EventOrigin). SQLite does not enforce text lengths; the edge does.
+    path: text("path", { length: CONTEXT_TEXT_LIMITS.path }),
+    referrer: text("referrer", { length: CONTEXT_TEXT_LIMITS.referrer }),
+    utmSource: text("utm_source", { length: CONTEXT_TEXT_LIMITS.utm_source }),
+    utmMedium: text("utm_medium", { length: CONTEXT_TEXT_LIMITS.utm_medium }),
+    utmCampaign: text("utm_campaign", { length: CONTEXT_TEXT_LIMITS.utm_campaign }),
+    utmTerm: text("utm_term", { length: CONTEXT_TEXT_LIMITS.utm_term }),
+    utmContent: text("utm_content", { length: CONTEXT_TEXT_LIMITS.utm_content }),
+    screenWidth: integer("screen_width"),
+    browser: text("browser", { length: MAX_AGENT_FIELD_LENGTH }),
+    os: text("os", { length: MAX_AGENT_FIELD_LENGTH }),
+    device: text("device", { length: MAX_AGENT_FIELD_LENGTH }),
+    isBot: nullableBoolean("is_bot"),
+    violations: text("violations"),
+    userAgent: text("user_agent", { length: MAX_USER_AGENT_LENGTH }),
   },
   (table) => [
     index("ix_user_events_session_id").on(table.sessionId),
