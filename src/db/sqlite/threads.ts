@@ -1,7 +1,7 @@
 import { StoreUnavailableError, UnsafeSchemaChangeError } from "../errors";
 import type { PushResult } from "../interfaces";
 import type { EventReader } from "../interfaces";
-import type { BucketCount, EventPosition, NewEvent } from "../model";
+import type { BucketCount, EventFilter, EventPosition, NewEvent } from "../model";
 import { type ConnectionOptions, failureReasonOf } from "./connection";
 import { encodeRows } from "./batch-writer";
 import { decodeStoredRows } from "./stored-rows";
@@ -20,7 +20,8 @@ export type CheckpointerRequest = OpenRequest | CloseRequest | { kind: "failures
 /** `count`: checkpoints that failed (other than busy) since the thread started; `lastError`: what the latest said. */
 export type CheckpointerReply = ControlReply | { kind: "failures"; count: number; lastError: string | undefined };
 /** Times cross as epoch milliseconds. */
-type FilterMessage = { sessionId?: string; eventTypes?: readonly string[]; from?: number; to?: number };
+/** An EventFilter as it crosses to a reader thread: every field as is, the times as epoch ms. */
+type FilterMessage = Omit<EventFilter, "from" | "to"> & { from?: number; to?: number };
 export type ReaderRequest =
   | OpenRequest
   | CloseRequest
@@ -130,8 +131,8 @@ export async function startReaderThread(options: ConnectionOptions): Promise<Eve
       const reply = await ask({ kind: "count", from: from.getTime(), to: to.getTime(), bucketMs, eventTypes });
       return reply.kind === "counts" ? reply.counts : [];
     },
-    async listNewestFirst({ sessionId, eventTypes, from, to }, after, limit) {
-      const reply = await ask({ kind: "list", filter: { sessionId, eventTypes, from: from?.getTime(), to: to?.getTime() }, after, limit });
+    async listNewestFirst({ from, to, ...rest }, after, limit) {
+      const reply = await ask({ kind: "list", filter: { ...rest, from: from?.getTime(), to: to?.getTime() }, after, limit });
       return reply.kind === "rows" ? decodeStoredRows(reply.rows) : [];
     },
     close: () => thread.close(),
