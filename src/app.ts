@@ -29,6 +29,8 @@ export interface AppDeps {
     Config,
     | "corsOrigins"
     | "maxBodyBytes"
+    | "maxBodyBytesInFlight"
+    | "bodyReadTimeoutMs"
     | "maxBatchEvents"
     | "adminToken"
     | "metricsPublic"

@@ -25,6 +25,10 @@ export interface Config {
   /** `*` or an explicit list of allowed origins. */
   corsOrigins: "*" | string[];
   maxBodyBytes: number;
+  /** Bytes of request bodies being received at once, all requests together; past it 503 + Retry-After. */
+  maxBodyBytesInFlight: number;
+  /** Longest a request body may take from its headers to its last byte; past it 408 and the connection closed. */
+  bodyReadTimeoutMs: number;
   /** Most events one POST /api/events/batch may carry. */
   maxBatchEvents: number;
   logLevel: LogLevel;
@@ -179,9 +183,20 @@ function maxPendingEvents(env: Env, maxBatchEvents: number): number {
   return value;
 }
 
+// Sized for a small machine: 64 bodies of the default 1 MiB limit. Smaller than one body would
+// refuse every body of the largest size.
+function maxBodyBytesInFlight(env: Env, maxBodyBytes: number): number {
+  const value = integer(env, "MAX_BODY_BYTES_IN_FLIGHT", Math.max(64 * 1024 * 1024, maxBodyBytes), 256, 16 * 1024 * 1024 * 1024);
+  if (value < maxBodyBytes) {
+    throw new ConfigError("MAX_BODY_BYTES_IN_FLIGHT", `must be at least MAX_BODY_BYTES (${maxBodyBytes}), got ${value}`);
+  }
+  return value;
+}
+
 /** Parses and validates the environment once, at boot. Throws ConfigError on the first bad value. */
 export function parseConfig(env: Env): Config {
   const maxBatchEvents = integer(env, "MAX_BATCH_EVENTS", 500, 1, 10_000);
+  const maxBodyBytes = integer(env, "MAX_BODY_BYTES", 1024 * 1024, 256, 64 * 1024 * 1024);
   const rateLimitPerMinute = integer(env, "RATE_LIMIT_PER_MINUTE", 0, 0, 1_000_000);
   return {
     port: integer(env, "PORT", 3000, 0, 65535),
@@ -192,7 +207,9 @@ export function parseConfig(env: Env): Config {
     databaseConnectTimeoutMs: integer(env, "DATABASE_CONNECT_TIMEOUT_MS", 5000, 100, 600_000),
     databaseStatementTimeoutMs: integer(env, "DATABASE_STATEMENT_TIMEOUT_MS", 10_000, 100, 3_600_000),
     corsOrigins: origins(env),
-    maxBodyBytes: integer(env, "MAX_BODY_BYTES", 1024 * 1024, 256, 64 * 1024 * 1024),
+    maxBodyBytes,
+    maxBodyBytesInFlight: maxBodyBytesInFlight(env, maxBodyBytes),
+    bodyReadTimeoutMs: integer(env, "BODY_READ_TIMEOUT_MS", 10_000, 100, 600_000),
     maxBatchEvents,
     logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info", (raw) => raw.toLowerCase()),
     logFormat: read(env, "LOG_FORMAT") === undefined ? undefined : oneOf(env, "LOG_FORMAT", LOG_FORMATS, "json", (raw) => raw.toLowerCase()),

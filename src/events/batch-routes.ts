@@ -37,7 +37,7 @@ export function batchRoutes({ config, ingest, ingestRoutes, logger }: BatchRoute
       return status(202, { status: "accepted" as const, accepted: inserted, duplicates, rejected });
     },
     {
-      ingest: true,
+      ingest: "batch",
       body: batchEnvelope(config.maxBatchEvents),
       response: { 202: batchAcceptedResponse, 400: errorEnvelope, 413: errorEnvelope, 415: errorEnvelope, 422: errorEnvelope, 503: errorEnvelope },
       detail: {

@@ -33,7 +33,7 @@ export function eventRoutes({ config, ingest, ingestRoutes, logger }: EventRoute
       return status(202, duplicates > 0 ? { status: "accepted" as const, duplicate: true as const } : { status: "accepted" as const });
     },
     {
-      ingest: true,
+      ingest: "event",
       body: eventBody,
       response: { 202: acceptedResponse, 400: errorEnvelope, 413: errorEnvelope, 415: errorEnvelope, 422: errorEnvelope, 503: errorEnvelope },
       detail: {

@@ -1,7 +1,6 @@
 import type { ErrorDetail } from "../http/errors";
+import { MAX_FIELD_DEPTH } from "../http/nesting";
 
-/** Deepest nesting a payload may have: far beyond any real event, far below the call stack. */
-export const MAX_PAYLOAD_DEPTH = 64;
 
 const NUL = "\u0000";
 const NUL_MESSAGE = "must not contain the NUL character (U+0000)";
@@ -18,7 +17,7 @@ function textProblem(text: string): string | undefined {
  * Where an event holds something not every backend can store, so every backend refuses it (an
  * event one accepts, the other accepts too, and none fails a shared commit): U+0000, which
  * PostgreSQL's text and jsonb cannot hold; an unpaired surrogate, which jsonb refuses and text
- * columns silently replace; and a payload nested deeper than MAX_PAYLOAD_DEPTH, which would
+ * columns silently replace; and a payload nested deeper than MAX_FIELD_DEPTH, which would
  * also overflow JSON.stringify. The context's text fields are checked the same way. The walk uses an explicit stack, so no depth a client sends can
  * overflow it.
  */
@@ -35,8 +34,8 @@ export function unstorableTextDetails(sessionId: string, payload: unknown, path 
       const problem = textProblem(value);
       if (problem) details.push({ path: pointer, message: problem });
     } else if (typeof value === "object" && value !== null) {
-      if (depth >= MAX_PAYLOAD_DEPTH) {
-        details.push({ path: pointer, message: `nests deeper than ${MAX_PAYLOAD_DEPTH} levels` });
+      if (depth >= MAX_FIELD_DEPTH) {
+        details.push({ path: pointer, message: `nests deeper than ${MAX_FIELD_DEPTH} levels` });
         continue;
       }
       const entries = Array.isArray(value) ? value.map((item, i) => [String(i), item] as const) : Object.entries(value);

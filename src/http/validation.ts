@@ -2,7 +2,12 @@ import { FormatRegistry } from "@sinclair/typebox";
 import { type ValueError, ValueErrorType } from "@sinclair/typebox/errors";
 import { type ErrorDetail, HttpError } from "./errors";
 
+/** Failures looked at, at most: an object with thousands of unknown fields costs no more than this many. */
 const MAX_FAILURES = 64;
+/** Details listed in one answer, at most; the message counts the rest. */
+export const MAX_DETAILS = 20;
+/** Characters of a rejected string quoted back in a message. */
+const MAX_QUOTED = 40;
 
 /**
  * Turns TypeBox's error list into one readable message per failing field. TypeBox reports
@@ -46,10 +51,12 @@ export function queryListDetails(search: URLSearchParams): ErrorDetail[] {
   return details;
 }
 
-/** The 422 for a request whose body breaks the rules; every failing field is listed. */
+/** The 422 for a request whose body breaks the rules: up to MAX_DETAILS failing fields listed, the rest counted. */
 export function validationFailed(details: ErrorDetail[]): HttpError {
-  const fields = details.map((detail) => detail.path || "body").join(", ");
-  return new HttpError(422, "validation_failed", `The request is invalid: check ${fields}.`, details);
+  const listed = details.slice(0, MAX_DETAILS);
+  const fields = listed.map((detail) => detail.path || "body").join(", ");
+  const more = details.length > MAX_DETAILS ? ` and ${details.length - MAX_DETAILS} more` : "";
+  return new HttpError(422, "validation_failed", `The request is invalid: check ${fields}${more}.`, listed);
 }
 
 type Schema = {
@@ -105,10 +112,23 @@ function describe(failure: ValueError): string {
   const schema = failure.schema as Schema;
   const allowed = schema.anyOf?.map((option) => option.const).filter((value) => value !== undefined);
   if (allowed && allowed.length > 0) {
-    return `must be one of ${allowed.join(", ")}; got ${JSON.stringify(failure.value) ?? "nothing"}`;
+    return `must be one of ${allowed.join(", ")}; got ${quote(failure.value)}`;
   }
   const formatMessage = FORMAT_MESSAGES.get(schema.format ?? "");
-  if (formatMessage && failure.type === ValueErrorType.StringFormat && typeof failure.value === "string") return formatMessage(failure.value);
+  if (formatMessage && failure.type === ValueErrorType.StringFormat && typeof failure.value === "string") return formatMessage(shorten(failure.value));
   const phrase = PHRASES[failure.message.replace(/ (\d+|'[^']*' format)$/, "")];
   return phrase ? phrase(schema) : failure.message;
+}
+
+function shorten(text: string): string {
+  return text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}…` : text;
+}
+
+/** A rejected value as a message may show it: short strings and numbers as sent, anything else by its kind. */
+function quote(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(shorten(value));
+  if (Array.isArray(value)) return "an array";
+  if (value === undefined) return "nothing";
+  if (typeof value === "object" && value !== null) return "an object";
+  return JSON.stringify(value) ?? String(value);
 }
