@@ -5,6 +5,7 @@ import { describeDatabase, openDatabase } from "./db/open";
 import packageJson from "../package.json";
 import { StorageFailureLog } from "./health/failure-log";
 import { baseUrl, PAGES } from "./http/links";
+import { FEW_OPEN_FILES, listenFailure, openFileLimit, probeListen } from "./http/listen";
 import { createLogger, redactCredentials } from "./logger";
 import { Metrics } from "./metrics/metrics";
 import { RetentionJob } from "./retention/job";
@@ -66,6 +67,7 @@ async function buildBrowserBundles() {
 const config = loadConfig();
 const logger = createLogger(config.logLevel, config.logFormat ?? (process.stdout.isTTY ? "pretty" : "json"));
 const { sdk, dashboard } = await buildBrowserBundles();
+await probeListen(config.host, config.port).catch((error) => fail(listenFailure(error, config.host, config.port)));
 const database = await openDatabaseOrExit(config);
 const { store, reader, pruner } = database;
 const retention = new RetentionJob({ pruner, retentionDays: config.retentionDays, intervalMs: config.retentionIntervalMinutes * 60_000, logger });
@@ -73,15 +75,29 @@ const metrics = new Metrics({ databaseFile: database.databaseFile });
 const failureLog = new StorageFailureLog(logger);
 store.onStorageEvent(failureLog.record);
 
-const app = createApp({ config, store, reader, retention, metrics, logger, sdk, dashboard }).listen({
-  port: config.port,
-  hostname: config.host,
-  // Bun's own cap answers a bare 413 without our envelope; the body reader enforces
-  // MAX_BODY_BYTES while streaming, so nothing over the limit is buffered either way.
-  maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-});
+function listenOrExit() {
+  try {
+    return createApp({ config, store, reader, retention, metrics, logger, sdk, dashboard }).listen({
+      port: config.port,
+      hostname: config.host,
+      // Elysia's default shares the port with any other process that asks (SO_REUSEPORT): a
+      // second server would then silently split the events between two databases.
+      reusePort: false,
+      // Bun's own cap answers a bare 413 without our envelope; the body reader enforces
+      // MAX_BODY_BYTES while streaming, so nothing over the limit is buffered either way.
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    });
+  } catch (error) {
+    fail(listenFailure(error, config.host, config.port));
+  }
+}
+const app = listenOrExit();
 
 logStartup(app.server?.port ?? config.port);
+const openFiles = openFileLimit();
+if (openFiles !== undefined && openFiles < FEW_OPEN_FILES) {
+  logger.warn({ openFiles }, `the open-file limit is ${openFiles}: past about that many connections new clients stall; raise it with \`ulimit -n 65536\` (or LimitNOFILE in systemd)`);
+}
 retention.start();
 
 let stopping = false;
