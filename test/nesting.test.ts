@@ -29,7 +29,7 @@ describe("the nesting scan finds the first container past the limit, and its JSO
 });
 
 // What the store receives does not matter here: nothing deep may get that far.
-const discard: EventStore = { append: async (events) => ({ inserted: events.length, duplicates: 0 }), ping: async () => true, close: async () => {} };
+const discard: EventStore = { append: async (events) => ({ inserted: events.length, duplicates: 0 }), health: async () => ({ status: "ok" }), close: async () => {} };
 const config = parseConfig({ DATABASE_URL: ":memory:" });
 const EVENT = { session_id: "s", event_type: EVENT_TYPES[0], payload: { k: 1 } };
 const FIELDS = ["session_id", "event_type", "payload", "event_id", "timestamp", "sent_at", "unknown_field"];
