@@ -3,7 +3,8 @@
  * inserts, index updates and (with synchronous=FULL) the WAL fsync never block the event loop.
  */
 import type { Database } from "bun:sqlite";
-import { statSync } from "node:fs";
+import { statSync, statfsSync } from "node:fs";
+import { dirname } from "node:path";
 import { describeError, errorCode, openConnection } from "./connection";
 import type { WriterReply, WriterRequest } from "./threads";
 import { decodeRows, SqliteBatchWriter } from "./batch-writer";
@@ -21,6 +22,8 @@ let sqlite: Database | undefined;
 let writer: SqliteBatchWriter | undefined;
 let committed: Int32Array | undefined;
 let walPath = "";
+/** Room a commit may need: 512 events of a few hundred bytes, their index entries and WAL frames, with margin. */
+const MIN_FREE_BYTES = 1024 * 1024;
 
 /**
  * A write that commits nothing new: the header's user_version rewritten with its own value.
@@ -30,6 +33,13 @@ let walPath = "";
 function probe(connection: Database): void {
   const { user_version } = connection.query<{ user_version: number }, []>("PRAGMA user_version").get()!;
   connection.run(`PRAGMA user_version = ${user_version}`);
+  // That frame can land in WAL space a checkpoint already freed, so it succeeds on a full disk
+  // (seen in the disk-full test: /health went back to 200 between two failing commits). A commit
+  // of new rows needs new pages, so the probe also asks the file system for room for one.
+  const { bavail, bsize } = statfsSync(dirname(walPath));
+  if (bavail * bsize < MIN_FREE_BYTES) {
+    throw Object.assign(new Error(`less than ${MIN_FREE_BYTES / 1024} KiB free beside the database`), { code: "SQLITE_FULL" });
+  }
 }
 
 /** A RESTART checkpoint on the writer's own connection; busy (a reader, the checkpointer) leaves it to the next commit. */
