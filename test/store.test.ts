@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite";
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../src/config";
 import { openStore } from "./support/store";
@@ -130,6 +130,28 @@ describe("SQLite specifics", () => {
     await store.append([event("a")]);
     await store.close();
     expect(existsSync(file)).toBe(true);
+  });
+
+  test("close() resolves only once every connection has let go of the file: no handle left open, the WAL checkpointed and removed", async () => {
+    const file = join(dir.path, "events.db");
+    // Handles this process holds on the database, its WAL or its shared memory (threads share the table).
+    const handles = () =>
+      readdirSync("/proc/self/fd").filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`).startsWith(file);
+        } catch {
+          return false; // the fd of readdirSync itself, already closed
+        }
+      });
+    // Each round writes and reads on every thread (writer, checkpointer, readers), then closes.
+    for (let round = 0; round < 3; round++) {
+      const database = await openSqlite(parseConfig({ DATABASE_URL: file }));
+      await database.store.append([event(`a${round}`), event(`b${round}`)]);
+      expect(await database.reader.listNewestFirst({}, undefined, 10)).toHaveLength(2 * (round + 1));
+      expect(handles().length).toBeGreaterThan(0);
+      await database.close();
+      expect({ round, handles: handles(), wal: existsSync(`${file}-wal`) }).toEqual({ round, handles: [], wal: false });
+    }
   });
 
   test(":memory: is allowed and creates no file", async () => {

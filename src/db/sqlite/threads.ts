@@ -49,7 +49,7 @@ class ConnectionThread<Request extends { kind: string }, Reply extends { kind: s
     const thread = new ConnectionThread<Request, Reply>(new WorkerChannel(new Worker(entry) as Bun.Worker));
     const reply = await thread.channel.request({ kind: "open", options, committed });
     if (reply.kind !== "ready") {
-      thread.channel.terminate();
+      await thread.channel.terminate();
       throw new Error(`cannot open the database on ${entry.pathname}: ${"message" in reply ? reply.message : reply.kind}`);
     }
     return thread;
@@ -58,7 +58,7 @@ class ConnectionThread<Request extends { kind: string }, Reply extends { kind: s
   async close(): Promise<void> {
     if (!this.channel.alive) return;
     await this.channel.request({ kind: "close" }).catch(() => undefined);
-    this.channel.terminate();
+    await this.channel.terminate();
   }
 }
 
@@ -148,6 +148,6 @@ export async function pushInThread(options: ConnectionOptions): Promise<PushResu
     if (reply.kind === "failed") throw new Error(reply.message);
     return { statements: reply.statements };
   } finally {
-    channel.terminate();
+    await channel.terminate();
   }
 }

@@ -5,11 +5,17 @@
 export class WorkerChannel<Request, Reply> {
   private readonly waiting: { resolve: (reply: Reply) => void; reject: (error: Error) => void }[] = [];
   private stopped: Error | undefined;
+  private readonly exited: Promise<void>;
 
   constructor(private readonly worker: Bun.Worker) {
     worker.addEventListener("message", (event) => this.waiting.shift()?.resolve((event as MessageEvent<Reply>).data));
     worker.addEventListener("error", (event) => this.stop(new Error(`worker failed: ${(event as ErrorEvent).message}`)));
-    worker.addEventListener("close", () => this.stop(new Error("worker exited")));
+    this.exited = new Promise((resolve) =>
+      worker.addEventListener("close", () => {
+        this.stop(new Error("worker exited"));
+        resolve();
+      }),
+    );
     // The owner closes it explicitly; a forgotten store must not keep the process alive.
     worker.unref();
   }
@@ -26,10 +32,18 @@ export class WorkerChannel<Request, Reply> {
     });
   }
 
-  /** Ends the thread; anything still waiting is rejected. */
-  terminate(): void {
+  /**
+   * Ends the thread and resolves once it has exited; anything still waiting is rejected.
+   *
+   * Waiting matters: bun:sqlite's close() is sqlite3_close_v2, which leaves a connection open
+   * (a "zombie") while drizzle's prepared statements are unfinalized. They are finalized when
+   * the thread's heap goes, so only then is the file really released (seen: a database closed
+   * by the store still had its WAL and six handles open; a read-only open racing them failed).
+   */
+  terminate(): Promise<void> {
     this.stop(new Error("worker terminated"));
     this.worker.terminate();
+    return this.exited;
   }
 
   private stop(error: Error): void {
