@@ -200,7 +200,7 @@ describe("stats use ix_user_events_type_created (SQLite)", () => {
 });
 
 describe.if(postgresBackend !== undefined)("stats use ix_user_events_type_created (PostgreSQL)", () => {
-  test("over a table PostgreSQL has statistics for, every bucket width reads only the composite index", async () => {
+  test("over a table PostgreSQL has statistics for, every bucket width searches the composite index and never scans the table", async () => {
     const db = await postgresBackend!.database();
     const store = await openStore(parseConfig(db.env));
     const planner = pgPlanner(db.env);
@@ -212,7 +212,10 @@ describe.if(postgresBackend !== undefined)("stats use ix_user_events_type_create
       for (const [bucket, width] of Object.entries(BUCKET_WIDTHS_MS)) {
         const statement = pgBucketCountSql(planner.table, { from: new Date(T0), to: new Date(T0 + DAY_MS), bucketMs: width, eventTypes: EVENT_TYPES });
         const plan = await planner.explain(statement);
-        expect({ bucket, plan }).toMatchObject({ bucket, plan: expect.stringMatching(/Index Only Scan using ix_user_events_type_created/) });
+        // An index-only scan needs VACUUM to have marked the pages all-visible, which it cannot do
+        // while another session's snapshot is older (seen under parallel suites: an Index Scan on
+        // the same index). Either way the range is searched on the composite index, never scanned.
+        expect({ bucket, plan }).toMatchObject({ bucket, plan: expect.stringMatching(/(Index Only Scan|Index Scan|Bitmap Index Scan) using ix_user_events_type_created/) });
         expect(plan).not.toContain("Seq Scan");
       }
     } finally {
