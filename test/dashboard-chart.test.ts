@@ -15,6 +15,13 @@ describe("dashboard ranges: the bucket follows the span, buckets align to UTC as
     expect(presetRange("7d", T0)).toEqual({ from: new Date(T0 - 7 * 24 * HOUR), to: new Date(T0), bucket: "hour", rolling: true });
   });
 
+  test("a preset starts on a bucket boundary, so only the current bucket is cut", () => {
+    const now = T0 + 25 * 60_000 + 123;
+    expect(presetRange("24h", now).from).toEqual(new Date(T0 - 24 * HOUR));
+    expect(presetRange("30d", now).from).toEqual(new Date(T0 - 30 * 24 * HOUR));
+    expect(presetRange("1h", now).from).toEqual(new Date(now - HOUR - 123));
+  });
+
   test("a range not on a boundary starts with the bucket that holds `from`", () => {
     const range = { from: new Date(T0 + 30 * 60_000), to: new Date(T0 + 3 * HOUR), bucket: "hour" as const, rolling: false };
     expect(bucketStarts(range)).toEqual([T0, T0 + HOUR, T0 + 2 * HOUR]);
@@ -35,8 +42,8 @@ describe("dashboard chart columns: every bucket of the range, zeros where the en
       to: "",
       bucket: "hour" as const,
       series: [
-        { bucket_start: new Date(T0).toISOString(), event_type: "card_click", count: 4 },
-        { bucket_start: new Date(T0 + 2 * HOUR).toISOString(), event_type: "sage_query", count: 1 },
+        { bucket_start: new Date(T0).toISOString(), event_type: "card_click", count: 4, sessions: 2 },
+        { bucket_start: new Date(T0 + 2 * HOUR).toISOString(), event_type: "sage_query", count: 1, sessions: 1 },
       ],
       totals: { card_click: 4, sage_query: 1 },
     };

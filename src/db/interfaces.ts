@@ -1,4 +1,4 @@
-import type { AppendResult, BucketCount, BucketCountQuery, EventFilter, EventPosition, NewEvent, StoredEvent } from "./model";
+import type { AppendResult, BucketCount, BucketCountQuery, EventFilter, EventPosition, NewEvent, StoredEvent, TopValue, TopValuesQuery } from "./model";
 import type { StorageListener, StoreHealth } from "./write-health";
 import type { WriteStats } from "./write-queue";
 
@@ -20,8 +20,13 @@ export interface EventStore {
 
 /** What the read endpoints need from storage; each backend implements it next to its EventStore. */
 export interface EventReader {
-  /** Event counts per time bucket and type, in [from, to); empty buckets are left out. */
+  /**
+   * Event counts and distinct sessions per time bucket and type in [from, to), read from the
+   * events themselves; empty buckets are left out.
+   */
   countByBucket(query: BucketCountQuery): Promise<BucketCount[]>;
+  /** The most frequent values, most frequent first (ties: more sessions, then the value's JSON text). */
+  topValues(query: TopValuesQuery): Promise<TopValue[]>;
   /**
    * Up to `limit` events matching `filter`, newest first (ties by id), after `after` if given.
    * `continuing`: the next page of a read already under way (an export), which queues but is

@@ -120,6 +120,28 @@ export interface BucketCount {
   bucketStart: number;
   eventType: string;
   count: number;
+  /** Distinct session_ids among those events. */
+  sessions: number;
+}
+
+/** The most frequent values of one payload property (or stored column) of one event type. */
+export interface TopValuesQuery {
+  eventType: string;
+  /** A payload property name (checked by the caller: letters, digits, `_`, `-`). */
+  property?: string;
+  /** A stored column name the backend maps to its column; used instead of `property`. */
+  column?: string;
+  from: Date;
+  to: Date;
+  sessionId?: string;
+  limit: number;
+}
+
+export interface TopValue {
+  /** The value as JSON would read it: a string, number, boolean, null, or an array or object. */
+  value: unknown;
+  count: number;
+  sessions: number;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { StoreBusyError } from "./errors";
 import type { EventReader } from "./interfaces";
-import type { BucketCount, BucketCountQuery, EventFilter, EventPosition, StoredEvent } from "./model";
+import type { BucketCount, BucketCountQuery, EventFilter, EventPosition, StoredEvent, TopValue, TopValuesQuery } from "./model";
 
 export interface ReadQueueOptions {
   /** One reader per read running at once: a SQLite reader thread, or a view of the PostgreSQL read pool per connection. */
@@ -33,6 +33,10 @@ export class QueuedReader implements EventReader {
 
   countByBucket(query: BucketCountQuery): Promise<BucketCount[]> {
     return this.run((reader) => reader.countByBucket(query), false);
+  }
+
+  topValues(query: TopValuesQuery): Promise<TopValue[]> {
+    return this.run((reader) => reader.topValues(query), false);
   }
 
   listNewestFirst(filter: EventFilter, after: EventPosition | undefined, limit: number, options: { continuing?: boolean } = {}): Promise<StoredEvent[]> {

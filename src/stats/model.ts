@@ -27,6 +27,7 @@ export const statsResponse = t.Object({
       bucket_start: t.String({ format: "date-time", description: "UTC start of the bucket; the first and last may be cut by from/to." }),
       event_type: t.String(),
       count: t.Integer({ minimum: 1 }),
+      sessions: t.Integer({ minimum: 1, description: "Distinct session_ids among those events." }),
     }),
     { description: "One entry per bucket and type that has events, by bucket_start then event_type." },
   ),

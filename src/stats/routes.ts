@@ -5,6 +5,8 @@ import { errorEnvelope } from "../http/errors";
 import { ADMIN_FAILURES, FAILURES, READ_BUSY, success } from "../http/openapi";
 import { MAX_BUCKETS, statsQuery, statsResponse } from "./model";
 import { eventStats } from "./service";
+import { MAX_TOP_VALUES, topQuery, topResponse } from "./top-model";
+import { topValues } from "./top-service";
 
 export interface StatsRoutesDeps {
   reader: EventReader;
@@ -39,6 +41,20 @@ export function statsRoutes({ reader, adminToken, now }: StatsRoutesDeps) {
           422: FAILURES[422],
           503: READ_BUSY,
         },
+      },
+    })
+    .get("/stats/top", ({ query }) => topValues(reader, query, now()), {
+      query: topQuery,
+      response: { 200: topResponse, 401: errorEnvelope, 403: errorEnvelope, 422: errorEnvelope },
+      detail: {
+        tags: ["Read"],
+        security: adminSecurity,
+        summary: "Most frequent values of one property of one event type",
+        description:
+          "Counts the values of one payload property (`property`, e.g. card_id of card_click, query of sage_query, " +
+          "filter of filter_change) over the events of `event_type` in [from, to), optionally of one session, with the " +
+          `distinct sessions behind each value; most frequent first, at most \`limit\` (1 to ${MAX_TOP_VALUES}) values. ` +
+          "Events without the property are not counted. Needs the admin token.",
       },
     });
 }

@@ -34,10 +34,11 @@ export async function eventStats(reader: EventReader, query: StatsQuery, now: nu
     from: from.toISOString(),
     to: to.toISOString(),
     bucket,
-    series: counts.map(({ bucketStart, eventType, count }) => ({
+    series: counts.map(({ bucketStart, eventType, count, sessions }) => ({
       bucket_start: new Date(bucketStart).toISOString(),
       event_type: eventType,
       count,
+      sessions,
     })),
     totals,
   };

@@ -31,13 +31,14 @@ describe.skipIf(!browserTestsEnabled())("the dashboard in Chromium", () => {
     const seeded = await fetch(`${server.url}/api/events/batch`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ batch: SEED }) });
     expect(seeded.status).toBe(202);
     browser = await launchBrowser();
-  });
+    // A server boot plus a browser launch: seconds on a busy 2-core machine, beyond a hook's 5 s default.
+  }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
     await server?.stop();
     dir?.cleanup();
-  });
+  }, 60_000);
 
   async function openDashboard(): Promise<Page> {
     const page = await browser.context.newPage();
@@ -80,7 +81,7 @@ describe.skipIf(!browserTestsEnabled())("the dashboard in Chromium", () => {
     await page.close();
   });
 
-  test("signed in, it shows the seeded counts and draws them", async () => {
+  test("signed in, it shows the seeded counts, draws them, and lists the top values", async () => {
     const page = await openDashboard();
     await signIn(page);
     await page.waitForSelector("#dashboard:not([hidden])");
@@ -99,6 +100,18 @@ describe.skipIf(!browserTestsEnabled())("the dashboard in Chromium", () => {
     });
     expect(painted.width).toBeGreaterThan(200);
     expect(painted.count).toBeGreaterThan(500);
+    // Distinct sessions per bucket and type: clicks from s-1 and s-2, queries from s-2 and s-3, a filter from s-3.
+    expect(await page.getAttribute("#sessions-chart", "data-total")).toBe("5");
+    expect(await page.locator("#sessions-chart canvas").count()).toBe(1);
+    // The top tables: value, events, sessions.
+    const topRows = (property: string) =>
+      page.$$eval(`#top .top[data-property=${property}] tbody tr`, (rows) => rows.map((row) => [...row.children].map((cell) => cell.textContent)));
+    expect(await topRows("card_id")).toEqual([
+      ["c_7", "2", "1"],
+      ["c_9", "1", "1"],
+    ]);
+    expect(await topRows("query")).toEqual([["lake view", "2", "2"]]);
+    expect(await topRows("filter")).toEqual([["price", "1", "1"]]);
     // The token lives in this tab's sessionStorage, never in a URL, a cookie or the server's log.
     expect(await page.evaluate(() => Object.values(sessionStorage))).toEqual([TOKEN]);
     expect(await page.evaluate(() => document.cookie)).toBe("");

@@ -24,6 +24,7 @@ function heldReader() {
   };
   const reader: EventReader = {
     countByBucket: () => hold([]),
+    topValues: () => hold([]),
     listNewestFirst: () => hold([] as StoredEvent[]),
   };
   return { reader, state, releaseOne: () => held.shift()?.(), pending: () => held.length };
@@ -39,6 +40,7 @@ describe("the read queue bounds concurrency and refuses past its bound", () => {
     expect({ running: state.running, queued: queue.queued }).toEqual({ running: 2, queued: 2 });
     await expect(queue.countByBucket(query)).rejects.toBeInstanceOf(StoreBusyError);
     await expect(queue.listNewestFirst({}, undefined, 10)).rejects.toBeInstanceOf(StoreBusyError);
+    await expect(queue.topValues({ eventType: "card_click", property: "card_id", from: new Date(0), to: new Date(1), limit: 10 })).rejects.toBeInstanceOf(StoreBusyError);
     // The next page of an export under way is never refused: it queues.
     const continuing = queue.listNewestFirst({}, { createdAt: 1, id: 1 }, 10, { continuing: true });
     expect(queue.queued).toBe(3);
@@ -64,6 +66,7 @@ describe("the read queue bounds concurrency and refuses past its bound", () => {
         if (calls === 1) throw new Error("disk error");
         return [];
       },
+      topValues: async () => [],
       listNewestFirst: async () => [],
     };
     const queue = new QueuedReader({ readers: [failing], maxQueued: 0 });

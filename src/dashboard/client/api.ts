@@ -42,7 +42,7 @@ export interface Stats {
   from: string;
   to: string;
   bucket: "minute" | "hour" | "day";
-  series: { bucket_start: string; event_type: string; count: number }[];
+  series: { bucket_start: string; event_type: string; count: number; sessions: number }[];
   totals: Record<string, number>;
 }
 
@@ -54,4 +54,9 @@ export interface ListedEvent {
   payload: Record<string, unknown>;
   created_at: string;
   [field: string]: unknown;
+}
+
+/** What GET /api/stats/top answers (the fields the dashboard reads). */
+export interface TopValues {
+  values: { value: unknown; count: number; sessions: number }[];
 }

@@ -1,9 +1,10 @@
 import { ApiError, apiJson, type Stats, token } from "./api";
-import { colourOf, EventsChart } from "./chart";
+import { BucketChart, colourOf } from "./chart";
 import { byId, element, setStatus } from "./dom";
 import { exportRange } from "./export";
 import { customRange, presetRange, type Range, rangeQuery, toLocalInput } from "./range";
 import { LiveTail } from "./tail";
+import { showTopValues } from "./top";
 
 const STATS_EVERY_MS = 10_000;
 const TAIL_EVERY_MS = 2_000;
@@ -12,7 +13,8 @@ const signin = byId<HTMLFormElement>("signin");
 const dashboard = byId("dashboard");
 const toolbar = byId("toolbar");
 const rangeSelect = byId<HTMLSelectElement>("range");
-const chart = new EventsChart(byId("chart"));
+const chart = new BucketChart(byId("chart"), "count");
+const sessionsChart = new BucketChart(byId("sessions-chart"), "sessions");
 const tail = new LiveTail(byId<HTMLTableElement>("tail").tBodies[0]!);
 
 let range: Range = presetRange(rangeSelect.value, Date.now());
@@ -47,7 +49,7 @@ async function refreshStats(): Promise<void> {
   const stats = await apiJson<Stats>("/api/stats/events", { ...rangeQuery(range), bucket: range.bucket });
   const types = Object.keys(stats.totals);
   byId("range-label").textContent = `${range.from.toLocaleString()} – ${range.to.toLocaleString()}`;
-  byId("bucket-name").textContent = range.bucket;
+  for (const name of document.querySelectorAll(".bucket-name")) name.textContent = range.bucket;
   byId("totals").replaceChildren(
     ...types.map((type, i) => {
       const card = element("div", "", "card");
@@ -61,6 +63,8 @@ async function refreshStats(): Promise<void> {
     }),
   );
   chart.show(stats, range, types);
+  sessionsChart.show(stats, range, types);
+  await showTopValues(byId("top"), range, types);
   setStatus(`Updated ${new Date().toLocaleTimeString()}`);
 }
 

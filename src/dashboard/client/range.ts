@@ -23,9 +23,16 @@ export function bucketFor(spanMs: number): Bucket {
   return "day";
 }
 
+/**
+ * "Last …" up to now, starting on a bucket boundary: every bucket but the current one is whole,
+ * so the chart's first point is not a fraction of a bucket and the service answers it from its
+ * rollups rather than from the events.
+ */
 export function presetRange(name: string, now: number): Range {
   const span = PRESETS[name] ?? PRESETS["24h"]!;
-  return { from: new Date(now - span), to: new Date(now), bucket: bucketFor(span), rolling: true };
+  const bucket = bucketFor(span);
+  const width = BUCKET_MS[bucket];
+  return { from: new Date(Math.floor((now - span) / width) * width), to: new Date(now), bucket, rolling: true };
 }
 
 /** A custom range from two datetime-local values (the browser's local time); undefined when they make no range. */

@@ -2,7 +2,7 @@ import { and, desc, type SQL, sql } from "drizzle-orm";
 import type { BunSQLDatabase } from "drizzle-orm/bun-sql";
 import type { EventReader } from "../interfaces";
 import { keysetConditions } from "../keyset";
-import type { BucketCount, BucketCountQuery, EventFilter, EventPosition, StoredEvent } from "../model";
+import type { BucketCount, BucketCountQuery, EventFilter, EventPosition, StoredEvent, TopValue, TopValuesQuery } from "../model";
 import type { PgUserEvents } from "./schema";
 
 /**
@@ -21,7 +21,18 @@ export class PgEventReader implements EventReader {
     const types = eventTypes ?? (await storedEventTypes(this.db, this.table));
     if (types.length === 0) return [];
     const rows = await this.db.execute(bucketCountSql(this.table, { from, to, bucketMs, eventTypes: types }));
-    return rows.map((row) => ({ bucketStart: Number(row.bucket_start), eventType: String(row.event_type), count: Number(row.count) }));
+    return rows.map((row) => ({
+      bucketStart: Number(row.bucket_start),
+      eventType: String(row.event_type),
+      count: Number(row.count),
+      sessions: Number(row.sessions),
+    }));
+  }
+
+  async topValues(query: TopValuesQuery): Promise<TopValue[]> {
+    if (query.to.getTime() <= query.from.getTime()) return [];
+    const rows = await this.db.execute<{ value: string; count: number; sessions: number }>(topValuesSql(this.table, query));
+    return rows.map((row) => ({ value: JSON.parse(row.value), count: Number(row.count), sessions: Number(row.sessions) }));
   }
 
   async listNewestFirst(filter: EventFilter, after: EventPosition | undefined, limit: number): Promise<StoredEvent[]> {
@@ -42,13 +53,14 @@ export class PgEventReader implements EventReader {
 
 /**
  * The bucket-count statement, exported so a test can check its plan: one range scan of
- * ix_user_events_type_created per named type (the index covers every column it reads), grouped
+ * ix_user_events_type_created per named type (session_id comes from the table), grouped
  * by date_bin from the Unix epoch, so buckets start at multiples of the width in UTC, as on SQLite.
  */
 export function bucketCountSql(t: PgUserEvents, { from, to, bucketMs, eventTypes }: BucketCountQuery & { eventTypes: readonly string[] }): SQL {
   const bucket = sql`date_bin(${`${bucketMs} milliseconds`}::interval, ${t.createdAt}, timestamptz '1970-01-01T00:00:00Z')`;
   return sql`
-    SELECT (extract(epoch FROM ${bucket}) * 1000)::bigint AS bucket_start, ${t.eventType} AS event_type, count(*)::int AS count
+    SELECT (extract(epoch FROM ${bucket}) * 1000)::bigint AS bucket_start, ${t.eventType} AS event_type, count(*)::int AS count,
+      count(DISTINCT ${t.sessionId})::int AS sessions
     FROM ${t}
     WHERE ${t.eventType} = ANY(${sql.param(eventTypes)}::varchar[])
       AND ${t.createdAt} >= ${from.toISOString()}::timestamptz AND ${t.createdAt} < ${to.toISOString()}::timestamptz
@@ -66,4 +78,30 @@ export async function storedEventTypes(db: BunSQLDatabase, t: PgUserEvents): Pro
     )
     SELECT event_type FROM types WHERE event_type IS NOT NULL`);
   return rows.map((row) => row.event_type);
+}
+
+/**
+ * The top-values statement, with the SQLite reader's answers: values are grouped as jsonb (so
+ * 1 and 1.0 are one value) and come back as JSON text; ties are broken on that text in byte
+ * order (COLLATE "C"), as SQLite compares text. Events without the property are left out.
+ * `column` is one of TOP_COLUMNS, a column both backends' tables have under that name.
+ */
+export function topValuesSql(t: PgUserEvents, { eventType, property, column, from, to, sessionId, limit }: TopValuesQuery): SQL {
+  // A JSON null in the payload is a value; a NULL column is no value (to_jsonb keeps it NULL).
+  const value = column === undefined ? sql`${t.payload} -> ${property ?? ""}::text` : sql`to_jsonb(${sql.identifier(column)})`;
+  const session = sessionId === undefined ? sql`` : sql`AND ${t.sessionId} = ${sessionId}`;
+  // The value is computed once, in the inner query: the same expression written twice would
+  // carry two parameters, which PostgreSQL cannot tell are equal when checking the GROUP BY.
+  return sql`
+    SELECT value::text AS value, count(*)::int AS count, count(DISTINCT session_id)::int AS sessions
+    FROM (
+      SELECT ${value} AS value, ${t.sessionId} AS session_id
+      FROM ${t}
+      WHERE ${t.eventType} = ${eventType}
+        AND ${t.createdAt} >= ${from.toISOString()}::timestamptz AND ${t.createdAt} < ${to.toISOString()}::timestamptz ${session}
+    ) AS matching
+    WHERE value IS NOT NULL
+    GROUP BY matching.value
+    ORDER BY count DESC, sessions DESC, matching.value::text COLLATE "C"
+    LIMIT ${limit}`;
 }

@@ -1,5 +1,5 @@
 /**
- * Worker thread running reads (stats, listing, export pages) on a read-only connection of its
+ * Worker thread running reads (stats, top values, listing, export pages) on a read-only connection of its
  * own, so a 40 ms stats query or a page of an export never runs on the event loop that answers
  * ingest. WAL lets it read while the writer commits; query_only makes the connection refuse any
  * write. One read at a time: the main thread's read queue hands each thread one read.
@@ -38,6 +38,11 @@ async function handle(request: ReaderRequest): Promise<ReaderReply> {
         if (!reader) return { kind: "failed", message: "the reader is not open" };
         const { from, to, bucketMs, eventTypes } = request;
         return { kind: "counts", counts: await reader.countByBucket({ from: new Date(from), to: new Date(to), bucketMs, eventTypes }) };
+      }
+      case "top": {
+        if (!reader) return { kind: "failed", message: "the reader is not open" };
+        const { from, to, ...rest } = request.query;
+        return { kind: "top", values: await reader.topValues({ ...rest, from: new Date(from), to: new Date(to) }) };
       }
       case "list": {
         if (!reader) return { kind: "failed", message: "the reader is not open" };

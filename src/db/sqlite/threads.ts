@@ -1,7 +1,7 @@
 import { StoreUnavailableError, UnsafeSchemaChangeError } from "../errors";
 import type { PushResult } from "../interfaces";
 import type { EventReader } from "../interfaces";
-import type { BucketCount, EventFilter, EventPosition, NewEvent } from "../model";
+import type { BucketCount, EventFilter, EventPosition, NewEvent, TopValue, TopValuesQuery } from "../model";
 import { type ConnectionOptions, failureReasonOf } from "./connection";
 import { encodeRows } from "./batch-writer";
 import { decodeStoredRows } from "./stored-rows";
@@ -26,8 +26,10 @@ export type ReaderRequest =
   | OpenRequest
   | CloseRequest
   | { kind: "count"; from: number; to: number; bucketMs: number; eventTypes?: readonly string[] }
-  | { kind: "list"; filter: FilterMessage; after?: EventPosition; limit: number };
-export type ReaderReply = ControlReply | { kind: "counts"; counts: BucketCount[] } | { kind: "rows"; rows: string };
+  | { kind: "list"; filter: FilterMessage; after?: EventPosition; limit: number }
+  | { kind: "top"; query: Omit<TopValuesQuery, "from" | "to"> & { from: number; to: number } };
+/** Top values cross as JSON values (structured clone keeps them as they are). */
+export type ReaderReply = ControlReply | { kind: "counts"; counts: BucketCount[] } | { kind: "rows"; rows: string } | { kind: "top"; values: TopValue[] };
 export type PushRequest = { kind: "push"; options: ConnectionOptions };
 export type PushReply = { kind: "pushed"; statements: string[] } | { kind: "unsafe"; statement: string } | { kind: "failed"; message: string };
 
@@ -130,6 +132,10 @@ export async function startReaderThread(options: ConnectionOptions): Promise<Eve
     async countByBucket({ from, to, bucketMs, eventTypes }) {
       const reply = await ask({ kind: "count", from: from.getTime(), to: to.getTime(), bucketMs, eventTypes });
       return reply.kind === "counts" ? reply.counts : [];
+    },
+    async topValues({ from, to, ...rest }) {
+      const reply = await ask({ kind: "top", query: { ...rest, from: from.getTime(), to: to.getTime() } });
+      return reply.kind === "top" ? reply.values : [];
     },
     async listNewestFirst({ from, to, ...rest }, after, limit) {
       const reply = await ask({ kind: "list", filter: { ...rest, from: from?.getTime(), to: to?.getTime() }, after, limit });
