@@ -9,6 +9,7 @@ import { FEW_OPEN_FILES, listenFailure, openFileLimit, probeListen } from "./htt
 import { createLogger, redactCredentials } from "./logger";
 import { Metrics } from "./metrics/metrics";
 import { RetentionJob } from "./retention/job";
+import { RollupBackfillJob } from "./rollups/backfill-job";
 import { buildDashboard } from "./dashboard/bundle";
 import { buildSdk } from "./sdk/bundle";
 
@@ -74,6 +75,7 @@ const retention = new RetentionJob({ pruner, retentionDays: config.retentionDays
 const metrics = new Metrics({ databaseFile: database.databaseFile });
 const failureLog = new StorageFailureLog(logger);
 store.onStorageEvent(failureLog.record);
+const backfill = new RollupBackfillJob({ backfiller: database.rollups, logger });
 
 function listenOrExit() {
   try {
@@ -99,6 +101,7 @@ if (openFiles !== undefined && openFiles < FEW_OPEN_FILES) {
   logger.warn({ openFiles }, `the open-file limit is ${openFiles}: past about that many connections new clients stall; raise it with \`ulimit -n 65536\` (or LimitNOFILE in systemd)`);
 }
 retention.start();
+backfill.start();
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -110,6 +113,7 @@ async function shutdown(signal: string): Promise<void> {
     process.exit(1);
   }, config.shutdownTimeoutMs);
   await retention.stop();
+  await backfill.stop();
   await app.stop();
   await database.close();
   failureLog.close();

@@ -9,6 +9,13 @@ import { runToExit, startServer } from "./support/server";
 const ORIGIN_COLUMNS = ["path", "referrer", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "screen_width", "browser", "os", "device", "is_bot", "violations", "user_agent"];
 
 // PostgreSQL only: runs when TEST_DATABASE_URL is set (.ci/run starts a throw-away server).
+
+/** The statements about user_events; the rest create the rollup tables (3 tables, 2 indexes). */
+function ofUserEvents(statements: readonly string[]): string[] {
+  return statements.filter((statement) => statement.includes('"user_events"'));
+}
+const ROLLUP_STATEMENTS = 5;
+
 describe.if(postgresBackend !== undefined)("PostgreSQL push-on-boot", () => {
   let db: TestDatabase;
   const open = (env: Record<string, string> = {}) => openStore(parseConfig({ ...db.env, ...env }));
@@ -27,8 +34,9 @@ describe.if(postgresBackend !== undefined)("PostgreSQL push-on-boot", () => {
   describe("a fresh schema gets the table and its indexes; a second boot changes nothing", () => {
     test("creates user_events with every index, then is a no-op", async () => {
       const first = await open();
-      expect(first.pushed.statements).toHaveLength(4);
-      expect(first.pushed.statements[0]).toStartWith(`CREATE TABLE "${db.env.DATABASE_SCHEMA}"."user_events"`);
+      expect(ofUserEvents(first.pushed.statements)).toHaveLength(4);
+      expect(first.pushed.statements).toHaveLength(4 + ROLLUP_STATEMENTS);
+      expect(ofUserEvents(first.pushed.statements)[0]).toStartWith(`CREATE TABLE "${db.env.DATABASE_SCHEMA}"."user_events"`);
       await first.close();
       expect(await indexes()).toEqual(["ix_user_events_session_id", "ix_user_events_type_created", "user_events_pkey", "ux_user_events_event_id"]);
 
@@ -43,7 +51,7 @@ describe.if(postgresBackend !== undefined)("PostgreSQL push-on-boot", () => {
       try {
         expect(store.pushed.statements[0]).toBe(`CREATE SCHEMA "${schema}";`);
         const [row] = await db.exec(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = '${schema}'`);
-        expect(row!.n).toBe(1);
+        expect(row!.n).toBe(4); // user_events and the three rollup tables
       } finally {
         await store.close();
         await db.exec(`DROP SCHEMA ${schema} CASCADE`);
@@ -67,7 +75,7 @@ describe.if(postgresBackend !== undefined)("PostgreSQL push-on-boot", () => {
       `);
       const store = await open();
       try {
-        expect(store.pushed.statements.every((statement) => statement.includes('"user_events"'))).toBe(true);
+        expect(store.pushed.statements.every((statement) => /"(user_events|rollup_counts|rollup_sessions|rollup_backfill)"/.test(statement))).toBe(true);
         expect(await db.exec("SELECT note FROM calm_orders")).toEqual([{ note: "kept" }]);
         expect(await db.exec("SELECT nextval('invoice_numbers')::int AS n")).toEqual([{ n: 1 }]);
         expect(await db.exec(`SELECT legacy FROM ${other}.user_events`)).toEqual([{ legacy: "untouched" }]);
@@ -117,9 +125,11 @@ describe.if(postgresBackend !== undefined)("PostgreSQL push-on-boot", () => {
       `);
       const store = await open();
       await store.close();
-      const added = store.pushed.statements.flatMap((statement) => /ADD COLUMN "([a-z_]+)"/.exec(statement)?.[1] ?? []);
+      const mine = ofUserEvents(store.pushed.statements);
+      const added = mine.flatMap((statement) => /ADD COLUMN "([a-z_]+)"/.exec(statement)?.[1] ?? []);
       expect(added).toEqual(["event_id", "occurred_at", ...ORIGIN_COLUMNS]);
-      expect(store.pushed.statements).toHaveLength(added.length + 2);
+      expect(mine).toHaveLength(added.length + 2);
+      expect(store.pushed.statements).toHaveLength(mine.length + ROLLUP_STATEMENTS);
       expect(store.pushed.statements.some((statement) => statement.startsWith('CREATE INDEX "ix_user_events_type_created"'))).toBe(true);
       expect(store.pushed.statements.some((statement) => statement.startsWith('CREATE UNIQUE INDEX "ux_user_events_event_id"'))).toBe(true);
       expect(await db.rows()).toEqual([

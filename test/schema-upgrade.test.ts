@@ -66,9 +66,10 @@ beforeEach(() => {
 afterEach(() => dir.cleanup());
 
 describe("a database written by the previous release is upgraded additively on boot", () => {
-  test("the push adds nullable columns (client time, then the tracking plan's origin columns) and a unique index, and nothing else", async () => {
+  test("the push adds nullable columns (client time, then the tracking plan's origin columns) and a unique index to user_events, and the rollup tables", async () => {
     const store = await openStore(parseConfig({ DATABASE_URL: path }));
-    expect(store.pushed.statements).toEqual([
+    const [ofUserEvents, others] = [true, false].map((mine) => store.pushed.statements.filter((statement) => statement.includes("`user_events`") === mine));
+    expect(ofUserEvents).toEqual([
       "ALTER TABLE `user_events` ADD `event_id` text(36);",
       "ALTER TABLE `user_events` ADD `occurred_at` integer;",
       "ALTER TABLE `user_events` ADD `path` text(1024);",
@@ -86,6 +87,13 @@ describe("a database written by the previous release is upgraded additively on b
       "ALTER TABLE `user_events` ADD `violations` text;",
       "ALTER TABLE `user_events` ADD `user_agent` text(512);",
       "CREATE UNIQUE INDEX `ux_user_events_event_id` ON `user_events` (`event_id`);",
+    ]);
+    expect(others!.map((statement) => statement.split("(")[0]!.trim())).toEqual([
+      "CREATE TABLE `rollup_backfill`",
+      "CREATE TABLE `rollup_counts`",
+      "CREATE UNIQUE INDEX `ux_rollup_counts_bucket` ON `rollup_counts`",
+      "CREATE TABLE `rollup_sessions`",
+      "CREATE UNIQUE INDEX `ux_rollup_sessions_bucket_session` ON `rollup_sessions`",
     ]);
     await store.close();
   });

@@ -25,6 +25,11 @@ export interface EventReader {
    * events themselves; empty buckets are left out.
    */
   countByBucket(query: BucketCountQuery): Promise<BucketCount[]>;
+  /**
+   * The same answer from the rollup tables, for a width in ROLLUP_GRAINS_MS over a range of whole
+   * buckets; undefined while the backfill is still under way (see ./rollup.ts).
+   */
+  rolledUpByBucket(query: BucketCountQuery): Promise<BucketCount[] | undefined>;
   /** The most frequent values, most frequent first (ties: more sessions, then the value's JSON text). */
   topValues(query: TopValuesQuery): Promise<TopValue[]>;
   /**
@@ -33,6 +38,19 @@ export interface EventReader {
    * never refused as busy, so a download that has begun is not cut short.
    */
   listNewestFirst(filter: EventFilter, after: EventPosition | undefined, limit: number, options?: { continuing?: boolean }): Promise<StoredEvent[]>;
+}
+
+/** What one step of the rollup backfill did (see ./rollup.ts). */
+export interface BackfillStep {
+  /** Events rolled up by this step. */
+  rows: number;
+  /** True once every event stored before the rollups existed is in them. */
+  complete: boolean;
+}
+
+/** Brings events stored before the rollups existed into them, a bounded number at a time. */
+export interface RollupBackfiller {
+  backfillStep(maxRows: number): Promise<BackfillStep>;
 }
 
 /** Deletes old events for retention, a bounded number at a time so writers are never held up long. */
@@ -67,6 +85,7 @@ export interface EventDatabase {
   store: MeasuredStore;
   reader: EventReader;
   pruner: EventPruner;
+  rollups: RollupBackfiller;
   pushed: PushResult;
   /** The SQLite file, for the database-size metric; absent for `:memory:` and PostgreSQL. */
   databaseFile?: string;

@@ -35,6 +35,10 @@ export class QueuedReader implements EventReader {
     return this.run((reader) => reader.countByBucket(query), false);
   }
 
+  rolledUpByBucket(query: BucketCountQuery): Promise<BucketCount[] | undefined> {
+    return this.run((reader) => reader.rolledUpByBucket(query), false);
+  }
+
   topValues(query: TopValuesQuery): Promise<TopValue[]> {
     return this.run((reader) => reader.topValues(query), false);
   }

@@ -37,7 +37,7 @@ function readSide(config: Config, database: EventDatabase, now: () => number) {
     pauseMs: 0,
   });
   const metrics = new Metrics({ databaseFile: database.databaseFile });
-  return { reader: database.reader, pruner: database.pruner, retention, metrics };
+  return { reader: database.reader, pruner: database.pruner, rollups: database.rollups, retention, metrics };
 }
 
 const open: (() => Promise<void>)[] = [];

@@ -4,6 +4,9 @@ import type { Database } from "bun:sqlite";
  * Everything a database holds, as comparable text: every schema object's DDL and every row of
  * every table (blobs as hex), in a stable order. Two equal dumps mean nothing was changed.
  */
+/** The service's rollup tables (src/db/rollup.ts), created by the same push as user_events. */
+export const ROLLUP_TABLES = ["rollup_backfill", "rollup_counts", "rollup_sessions"];
+
 export function dump(db: Database, { except = [] as string[] } = {}): string {
   const objects = db
     .query<{ type: string; name: string; tbl_name: string; sql: string | null }, []>(

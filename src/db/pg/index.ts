@@ -6,8 +6,9 @@ import { QueuedReader } from "../read-queue";
 import { PgEventPruner } from "./pruner";
 import { pushPgSchema } from "./push";
 import { PgEventReader } from "./reader";
-import { userEventsIn } from "./schema";
-import { PgEventStore } from "./store";
+import { markBackfillSql } from "./rollup";
+import { rollupTablesIn, userEventsIn } from "./schema";
+import { PgEventStore, pgBackfillStep } from "./store";
 
 export type PgConfig = Pick<
   Config,
@@ -44,19 +45,22 @@ export async function open(config: PgConfig): Promise<EventDatabase> {
   const readClient = pool(config, config.databaseReadPoolSize, "event-ingest-read");
   const db = drizzle({ client });
   const table = userEventsIn(config.databaseSchema);
+  const rollups = rollupTablesIn(config.databaseSchema);
   try {
-    const pushed = await pushPgSchema(db, config.databaseSchema, [table]);
-    const store = new PgEventStore(client, db, table, {
+    const pushed = await pushPgSchema(db, config.databaseSchema, [table, rollups.counts, rollups.sessions, rollups.backfill]);
+    await db.execute(markBackfillSql(rollups, table));
+    const store = new PgEventStore(client, db, table, rollups, {
       deadlineMs: config.databaseConnectTimeoutMs + config.databaseStatementTimeoutMs,
       pingDeadlineMs: config.databaseConnectTimeoutMs,
       maxPendingEvents: config.maxPendingEvents,
     });
     // One view per read connection: the queue keeps at most that many reads in flight on the pool.
-    const reads = new PgEventReader(drizzle({ client: readClient }), table);
+    const reads = new PgEventReader(drizzle({ client: readClient }), table, rollups);
     return {
       store,
       reader: new QueuedReader({ readers: Array.from({ length: config.databaseReadPoolSize }, () => reads), maxQueued: config.maxQueuedReads }),
-      pruner: new PgEventPruner(db, table),
+      pruner: new PgEventPruner(db, table, rollups),
+      rollups: { backfillStep: (maxRows) => pgBackfillStep(db, table, rollups, maxRows) },
       pushed,
       async close() {
         await store.close();

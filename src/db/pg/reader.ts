@@ -3,7 +3,7 @@ import type { BunSQLDatabase } from "drizzle-orm/bun-sql";
 import type { EventReader } from "../interfaces";
 import { keysetConditions } from "../keyset";
 import type { BucketCount, BucketCountQuery, EventFilter, EventPosition, StoredEvent, TopValue, TopValuesQuery } from "../model";
-import type { PgUserEvents } from "./schema";
+import type { PgRollupTables, PgUserEvents } from "./schema";
 
 /**
  * The read side on PostgreSQL, with the SQLite reader's answers. Both walk
@@ -14,7 +14,10 @@ export class PgEventReader implements EventReader {
   constructor(
     private readonly db: BunSQLDatabase,
     private readonly table: PgUserEvents,
+    private readonly rollups: PgRollupTables,
   ) {}
+
+  private rollupsComplete = false;
 
   async countByBucket({ from, to, bucketMs, eventTypes }: BucketCountQuery): Promise<BucketCount[]> {
     if (to.getTime() <= from.getTime()) return [];
@@ -27,6 +30,21 @@ export class PgEventReader implements EventReader {
       count: Number(row.count),
       sessions: Number(row.sessions),
     }));
+  }
+
+  async rolledUpByBucket({ from, to, bucketMs, eventTypes }: BucketCountQuery): Promise<BucketCount[] | undefined> {
+    const r = this.rollups;
+    if (!this.rollupsComplete) {
+      const [state] = await this.db.execute<{ complete: boolean }>(sql`SELECT done_id >= upto_id AS complete FROM ${r.backfill} WHERE id = 1`);
+      if (state?.complete === false) return undefined;
+      this.rollupsComplete = true; // the backfill never starts again
+    }
+    const types = eventTypes === undefined ? sql`` : sql`AND event_type = ANY(${sql.param(eventTypes)}::varchar[])`;
+    const rows = await this.db.execute<{ bucket_start: number; event_type: string; count: number; sessions: number }>(sql`
+      SELECT bucket_start, event_type, events AS count, sessions FROM ${r.counts}
+      WHERE bucket_ms = ${bucketMs} AND bucket_start >= ${from.getTime()} AND bucket_start < ${to.getTime()} AND events > 0 ${types}
+      ORDER BY bucket_start, event_type COLLATE "C"`);
+    return rows.map((row) => ({ bucketStart: Number(row.bucket_start), eventType: String(row.event_type), count: Number(row.count), sessions: Number(row.sessions) }));
   }
 
   async topValues(query: TopValuesQuery): Promise<TopValue[]> {

@@ -65,3 +65,46 @@ export function userEventsIn(schemaName: string): PgUserEvents {
 // payload differs, a parsed jsonb value here, which the reader turns back into JSON text.
 true satisfies SameShape<Omit<PgUserEvents["$inferSelect"], "payload">, Omit<StoredEvent, "payload">>;
 true satisfies SameShape<Omit<PgUserEvents["$inferInsert"], "id" | "payload">, Omit<NewEvent, "payload">>;
+
+/**
+ * The rollup tables (../rollup.ts), as on SQLite: bucket_ms and bucket_start are epoch-ms bigints
+ * there and here, so the two backends compute the same bucket for an event. Keyed by unique
+ * indexes rather than composite primary keys: drizzle-kit 0.31's push API loses the parameters
+ * of the query it uses to introspect a composite primary key, so the second boot would fail.
+ */
+function defineRollups(table: typeof pgTable) {
+  return {
+    counts: table(
+      "rollup_counts",
+      {
+        bucketMs: bigint("bucket_ms", { mode: "number" }).notNull(),
+        eventType: varchar("event_type", { length: 50 }).notNull(),
+        bucketStart: bigint("bucket_start", { mode: "number" }).notNull(),
+        events: bigint("events", { mode: "number" }).notNull(),
+        sessions: bigint("sessions", { mode: "number" }).notNull(),
+      },
+      (t) => [uniqueIndex("ux_rollup_counts_bucket").on(t.bucketMs, t.eventType, t.bucketStart)],
+    ),
+    sessions: table(
+      "rollup_sessions",
+      {
+        bucketMs: bigint("bucket_ms", { mode: "number" }).notNull(),
+        eventType: varchar("event_type", { length: 50 }).notNull(),
+        bucketStart: bigint("bucket_start", { mode: "number" }).notNull(),
+        sessionId: varchar("session_id", { length: 64 }).notNull(),
+      },
+      (t) => [uniqueIndex("ux_rollup_sessions_bucket_session").on(t.bucketMs, t.eventType, t.bucketStart, t.sessionId)],
+    ),
+    backfill: table("rollup_backfill", {
+      id: integer("id").primaryKey(),
+      uptoId: bigint("upto_id", { mode: "number" }).notNull(),
+      doneId: bigint("done_id", { mode: "number" }).notNull(),
+    }),
+  };
+}
+
+export type PgRollupTables = ReturnType<typeof defineRollups>;
+
+export function rollupTablesIn(schemaName: string): PgRollupTables {
+  return defineRollups(schemaName === "public" ? pgTable : (pgSchema(schemaName).table as unknown as typeof pgTable));
+}

@@ -3,9 +3,11 @@ import { sql } from "drizzle-orm";
 import type { BunSQLDatabase } from "drizzle-orm/bun-sql";
 import { type NewEvent, ORIGIN_FIELDS } from "../model";
 import { QueuedEventStore } from "../queued-store";
+import type { BackfillStep } from "../interfaces";
 import type { CommitResult } from "../write-queue";
 import { pgUnavailable, probeWritable, withDeadline } from "./health";
-import type { PgUserEvents } from "./schema";
+import { backfillChunkSql, lockBackfillSql, rollupAddCtes } from "./rollup";
+import type { PgRollupTables, PgUserEvents } from "./schema";
 
 // Larger batches gain little once the commit cost is shared, and keep each statement short.
 const MAX_EVENTS_PER_COMMIT = 1000;
@@ -32,6 +34,7 @@ export class PgEventStore extends QueuedEventStore {
     private readonly client: SQL,
     private readonly db: BunSQLDatabase,
     private readonly table: PgUserEvents,
+    private readonly rollups: PgRollupTables,
     private readonly limits: { deadlineMs: number; pingDeadlineMs: number; maxPendingEvents: number },
   ) {
     // Every health check probes (one round trip), so an unreachable server shows at once.
@@ -100,13 +103,35 @@ export class PgEventStore extends QueuedEventStore {
     const originSelect = originColumns.map((column) => sql`${sql.identifier(column.name)}::${sql.raw(column.getSQLType())}`);
     const originArrays = origin.map((values) => sql`${sql.param(values)}::text[]`);
     const originNames = originColumns.map((column) => sql.identifier(column.name));
-    return sql`INSERT INTO ${t} (${sql.join(columns, sql`, `)})
+    // The rollups are kept by the same statement (so the same transaction, and no extra round
+    // trip): from the rows actually inserted, duplicates left out.
+    return sql`WITH inserted AS (
+      INSERT INTO ${t} (${sql.join(columns, sql`, `)})
       SELECT session_id, event_type, payload::jsonb, created_at, event_id, occurred_at, ${sql.join(originSelect, sql`, `)}
       FROM unnest(${sql.param(sessionIds)}::varchar[], ${sql.param(eventTypes)}::varchar[], ${sql.param(payloads)}::text[],
         ${sql.param(createdAt)}::timestamptz[], ${sql.param(eventIds)}::varchar[], ${sql.param(occurredAt)}::timestamptz[],
         ${sql.join(originArrays, sql`, `)})
         AS batch (session_id, event_type, payload, created_at, event_id, occurred_at, ${sql.join(originNames, sql`, `)})
       ON CONFLICT (${sql.identifier(t.eventId.name)}) DO NOTHING
-      RETURNING ${sql.identifier(t.eventId.name)} AS event_id`;
+      RETURNING ${sql.identifier(t.eventId.name)} AS event_id, ${sql.identifier(t.eventType.name)} AS event_type,
+        ${sql.identifier(t.sessionId.name)} AS session_id, ${sql.identifier(t.createdAt.name)} AS created_at
+    ),
+    ${rollupAddCtes(this.rollups, sql`SELECT event_type, session_id, created_at FROM inserted`)}
+    SELECT event_id FROM inserted`;
   }
+}
+
+/**
+ * One backfill step: its own short transaction, holding the progress row so that retention (which
+ * takes it too) never uncounts events the backfill has not counted yet, or the other way round.
+ */
+export async function pgBackfillStep(db: BunSQLDatabase, table: PgUserEvents, rollups: PgRollupTables, maxRows: number): Promise<BackfillStep> {
+  return db.transaction(async (tx) => {
+    const [state] = await tx.execute<{ upto: number; done: number }>(lockBackfillSql(rollups));
+    const upto = Number(state?.upto ?? 0);
+    const done = Number(state?.done ?? 0);
+    if (done >= upto) return { rows: 0, complete: true };
+    const [step] = await tx.execute<{ rows: number; done: number }>(backfillChunkSql(rollups, table, { upto, done }, maxRows));
+    return { rows: Number(step?.rows ?? 0), complete: Number(step?.done ?? upto) >= upto };
+  });
 }

@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/bun-sqlite";
+import { backfillChunk, type RolledEvent, SqliteRollupWriter } from "./rollup";
 import * as schema from "./schema";
 import { type NewEvent, ORIGIN_FIELDS } from "../model";
 import type { CommitResult } from "../write-queue";
@@ -11,6 +12,7 @@ import type { CommitResult } from "../write-queue";
  */
 export class SqliteBatchWriter {
   private readonly writeAll: (rows: readonly NewEvent[]) => number[];
+  private readonly backfillAll: (maxRows: number) => { rows: number; complete: boolean };
   private readonly pause = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
 
   /**
@@ -39,25 +41,44 @@ export class SqliteBatchWriter {
       .returning({ id: schema.userEvents.id })
       .prepare();
     // BEGIN IMMEDIATE takes the write lock up front; any failure rolls the whole batch back.
+    // The rollups are kept in the same transaction: they commit, or roll back, with the events.
+    const rollups = new SqliteRollupWriter(sqlite);
     this.writeAll = sqlite.transaction((rows: readonly NewEvent[]) => {
       const duplicates: number[] = [];
+      const inserted: RolledEvent[] = [];
       rows.forEach((row, index) => {
         // Without a client time the event happened when it was received.
         const values: Record<string, unknown> = { ...row, eventId: row.eventId ?? null, occurredAt: row.occurredAt ?? row.createdAt };
         for (const field of ORIGIN_FIELDS) values[field] ??= null;
         if (insert.get(values) === undefined) duplicates.push(index);
+        else inserted.push({ eventType: row.eventType, sessionId: row.sessionId, createdAt: row.createdAt.getTime() });
       });
+      rollups.added(inserted);
       return duplicates;
     }).immediate;
+    this.backfillAll = sqlite.transaction((maxRows: number) => backfillChunk(sqlite, rollups, maxRows)).immediate;
+  }
+
+  /**
+   * Rolls up the next `maxRows` events stored before the rollups existed, in one transaction of
+   * its own on this connection: between two commits, never holding one up for longer than that.
+   */
+  backfill(maxRows: number): { rows: number; complete: boolean } {
+    return this.retryBusy(() => this.backfillAll(maxRows));
   }
 
   /** Inserts every row in one transaction; throws, having stored nothing, on failure. */
   commit(rows: readonly NewEvent[]): CommitResult {
     const started = performance.now();
+    const duplicates = this.retryBusy(() => this.writeAll(rows));
+    return { durationMs: performance.now() - started, duplicates };
+  }
+
+  private retryBusy<T>(transaction: () => T): T {
+    const started = performance.now();
     for (;;) {
       try {
-        const duplicates = this.writeAll(rows);
-        return { durationMs: performance.now() - started, duplicates };
+        return transaction();
       } catch (error) {
         // A busy database stored nothing of this batch (BEGIN IMMEDIATE failed, or it rolled back).
         if ((error as { code?: unknown }).code !== "SQLITE_BUSY" || performance.now() - started >= this.busyTimeoutMs) throw error;

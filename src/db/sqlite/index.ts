@@ -7,6 +7,7 @@ import { type ConnectionOptions, openConnection } from "./connection";
 import { SqliteEventPruner } from "./pruner";
 import { pushSchema } from "./push";
 import { SqliteEventReader } from "./reader";
+import { markBackfill } from "./rollup";
 import * as schema from "./schema";
 import { openSideConnection } from "./side-connection";
 import { SqliteEventStore } from "./store";
@@ -42,6 +43,7 @@ export async function open(config: SqliteConfig): Promise<EventDatabase> {
   let readers: ReaderThread[];
   try {
     pushed ??= await pushSchema(main, schema);
+    markBackfill(main);
     // The writer, checkpointer and reader threads load their code side by side: a boot waits for the slowest, not the sum.
     [store, readers] = await startAll(
       () => SqliteEventStore.start(main, connection, config.maxPendingEvents),
@@ -58,6 +60,7 @@ export async function open(config: SqliteConfig): Promise<EventDatabase> {
     store,
     reader,
     pruner,
+    rollups: { backfillStep: (maxRows) => store.backfillRollups(maxRows) },
     pushed,
     databaseFile: inMemory ? undefined : config.databaseUrl,
     async close() {

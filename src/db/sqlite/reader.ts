@@ -5,6 +5,7 @@ import type { EventReader } from "../interfaces";
 import { keysetConditions } from "../keyset";
 import type { BucketCount, BucketCountQuery, EventFilter, EventPosition, StoredEvent, TopValue, TopValuesQuery } from "../model";
 import { storedEventTypes } from "./event-types";
+import { backfillState } from "./rollup";
 import { userEvents } from "./schema";
 
 /**
@@ -46,6 +47,13 @@ WITH RECURSIVE
 SELECT bucket_start, event_type, count, sessions FROM counts WHERE count > 0 ORDER BY bucket_start, event_type`;
 }
 
+/** Whole buckets of one grain from rollup_counts, a range of its primary key. $types: a JSON array, or null for every type. */
+const ROLLED_UP_SQL = `
+SELECT bucket_start, event_type, events AS count, sessions FROM rollup_counts
+WHERE bucket_ms = $width AND bucket_start >= $from AND bucket_start < $to AND events > 0
+  AND ($types IS NULL OR event_type IN (SELECT value FROM json_each($types)))
+ORDER BY bucket_start, event_type`;
+
 type BucketCountRow = { bucket_start: number; event_type: string; count: number; sessions: number };
 
 /**
@@ -55,6 +63,8 @@ type BucketCountRow = { bucket_start: number; event_type: string; count: number;
  */
 export class SqliteEventReader implements EventReader {
   private readonly db;
+
+  private rollupsComplete = false;
 
   constructor(private readonly sqlite: Database) {
     this.db = drizzle(sqlite);
@@ -66,6 +76,18 @@ export class SqliteEventReader implements EventReader {
     return this.sqlite
       .query<BucketCountRow, [{ from: number; to: number; types: string }]>(bucketCountSql(bucketMs))
       .all({ from: from.getTime(), to: to.getTime(), types: JSON.stringify(types) })
+      .map((row) => ({ bucketStart: row.bucket_start, eventType: row.event_type, count: row.count, sessions: row.sessions }));
+  }
+
+  async rolledUpByBucket({ from, to, bucketMs, eventTypes }: BucketCountQuery): Promise<BucketCount[] | undefined> {
+    if (!this.rollupsComplete) {
+      const state = backfillState(this.sqlite);
+      if (state.done < state.upto) return undefined;
+      this.rollupsComplete = true; // the backfill never starts again
+    }
+    return this.sqlite
+      .query<BucketCountRow, [Record<string, string | number | null>]>(ROLLED_UP_SQL)
+      .all({ width: bucketMs, from: from.getTime(), to: to.getTime(), types: eventTypes ? JSON.stringify(eventTypes) : null })
       .map((row) => ({ bucketStart: row.bucket_start, eventType: row.event_type, count: row.count, sessions: row.sessions }));
   }
 

@@ -53,3 +53,38 @@ export const userEvents = sqliteTable(
 // The table holds exactly the backend-neutral rows of ../model.ts (checked when compiling).
 true satisfies SameShape<typeof userEvents.$inferSelect, StoredEvent>;
 true satisfies SameShape<Omit<typeof userEvents.$inferInsert, "id">, NewEvent>;
+
+// The rollups (../rollup.ts): per bucket of each grain, its events and distinct sessions, and the
+// sessions themselves. bucket_ms is the grain's width, bucket_start its epoch-ms start.
+export const rollupCounts = sqliteTable(
+  "rollup_counts",
+  {
+    bucketMs: integer("bucket_ms").notNull(),
+    eventType: text("event_type", { length: 50 }).notNull(),
+    bucketStart: integer("bucket_start").notNull(),
+    events: integer("events").notNull(),
+    sessions: integer("sessions").notNull(),
+  },
+  (table) => [uniqueIndex("ux_rollup_counts_bucket").on(table.bucketMs, table.eventType, table.bucketStart)],
+);
+
+export const rollupSessions = sqliteTable(
+  "rollup_sessions",
+  {
+    bucketMs: integer("bucket_ms").notNull(),
+    eventType: text("event_type", { length: 50 }).notNull(),
+    bucketStart: integer("bucket_start").notNull(),
+    sessionId: text("session_id", { length: 64 }).notNull(),
+  },
+  (table) => [uniqueIndex("ux_rollup_sessions_bucket_session").on(table.bucketMs, table.eventType, table.bucketStart, table.sessionId)],
+);
+
+/**
+ * One row: events with ids in (done_id, upto_id] were stored before the rollups existed and are
+ * not in them yet; the backfill moves done_id up to upto_id, then the rollups answer stats.
+ */
+export const rollupBackfill = sqliteTable("rollup_backfill", {
+  id: integer("id").primaryKey(),
+  uptoId: integer("upto_id").notNull(),
+  doneId: integer("done_id").notNull(),
+});

@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { StoreUnavailableError } from "../errors";
 import { QueuedEventStore } from "../queued-store";
+import type { BackfillStep } from "../interfaces";
 import type { NewEvent } from "../model";
 import { failureReason, type StoreHealth, type WriteHealth } from "../write-health";
 import type { CommitResult } from "../write-queue";
@@ -63,6 +64,11 @@ export class SqliteEventStore extends QueuedEventStore {
     return health.status === "ok" && !this.writer.alive ? { status: "unavailable", reason: "writer_stopped" } : health;
   }
 
+  /** One backfill step on the writer's connection, queued between commits like one of them. */
+  backfillRollups(maxRows: number): Promise<BackfillStep> {
+    return this.writer.backfill(maxRows);
+  }
+
   /** Stops the threads, then closes the main connection. */
   protected async release(): Promise<void> {
     await this.stopThreads();
@@ -111,6 +117,7 @@ function inlineWriter(sqlite: Database, busyTimeoutMs: number): Writer {
       const { user_version } = sqlite.query<{ user_version: number }, []>("PRAGMA user_version").get()!;
       sqlite.run(`PRAGMA user_version = ${user_version}`);
     },
+    backfill: async (maxRows) => writer.backfill(maxRows),
     close: async () => undefined,
   };
 }

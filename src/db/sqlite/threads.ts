@@ -5,6 +5,7 @@ import type { BucketCount, EventFilter, EventPosition, NewEvent, TopValue, TopVa
 import { type ConnectionOptions, failureReasonOf } from "./connection";
 import { encodeRows } from "./batch-writer";
 import { decodeStoredRows } from "./stored-rows";
+import type { BackfillStep } from "../interfaces";
 import type { CommitResult } from "../write-queue";
 import { WorkerChannel } from "./worker-channel";
 
@@ -14,8 +15,8 @@ type OpenRequest = { kind: "open"; options: ConnectionOptions; committed?: Share
 type CloseRequest = { kind: "close" };
 /** `code`: SQLite's error code, when the failure has one. */
 type ControlReply = { kind: "ready" } | { kind: "closed" } | { kind: "failed"; message: string; code?: string };
-export type WriterRequest = OpenRequest | CloseRequest | { kind: "commit"; rows: string } | { kind: "probe" };
-export type WriterReply = ControlReply | ({ kind: "committed" } & CommitResult) | { kind: "probed" };
+export type WriterRequest = OpenRequest | CloseRequest | { kind: "commit"; rows: string } | { kind: "probe" } | { kind: "backfill"; maxRows: number };
+export type WriterReply = ControlReply | ({ kind: "committed" } & CommitResult) | { kind: "probed" } | ({ kind: "backfilled" } & BackfillStep);
 export type CheckpointerRequest = OpenRequest | CloseRequest | { kind: "failures" };
 /** `count`: checkpoints that failed (other than busy) since the thread started; `lastError`: what the latest said. */
 export type CheckpointerReply = ControlReply | { kind: "failures"; count: number; lastError: string | undefined };
@@ -26,10 +27,11 @@ export type ReaderRequest =
   | OpenRequest
   | CloseRequest
   | { kind: "count"; from: number; to: number; bucketMs: number; eventTypes?: readonly string[] }
+  | { kind: "rolled"; from: number; to: number; bucketMs: number; eventTypes?: readonly string[] }
   | { kind: "list"; filter: FilterMessage; after?: EventPosition; limit: number }
   | { kind: "top"; query: Omit<TopValuesQuery, "from" | "to"> & { from: number; to: number } };
 /** Top values cross as JSON values (structured clone keeps them as they are). */
-export type ReaderReply = ControlReply | { kind: "counts"; counts: BucketCount[] } | { kind: "rows"; rows: string } | { kind: "top"; values: TopValue[] };
+export type ReaderReply = ControlReply | { kind: "counts"; counts: BucketCount[] } | { kind: "rolled"; counts: BucketCount[] | undefined } | { kind: "rows"; rows: string } | { kind: "top"; values: TopValue[] };
 export type PushRequest = { kind: "push"; options: ConnectionOptions };
 export type PushReply = { kind: "pushed"; statements: string[] } | { kind: "unsafe"; statement: string } | { kind: "failed"; message: string };
 
@@ -39,6 +41,8 @@ export interface Writer {
   commit(rows: NewEvent[]): Promise<CommitResult>;
   /** A write that stores nothing (see writer.worker.ts); rejects as a failed commit would. */
   probe(): Promise<void>;
+  /** Rolls up the next `maxRows` events stored before the rollups existed (see rollup.ts). */
+  backfill(maxRows: number): Promise<BackfillStep>;
   readonly alive: boolean;
   close(): Promise<void>;
 }
@@ -84,6 +88,11 @@ export async function startWriterThread(options: ConnectionOptions, committed: S
     async probe() {
       const reply = await ask(channel, { kind: "probe" });
       if (reply.kind !== "probed") throw unavailable("the write probe failed", reply);
+    },
+    async backfill(maxRows) {
+      const reply = await ask(channel, { kind: "backfill", maxRows });
+      if (reply.kind === "backfilled") return { rows: reply.rows, complete: reply.complete };
+      throw unavailable("could not backfill the rollups", reply);
     },
     close: () => thread.close(),
   };
@@ -132,6 +141,10 @@ export async function startReaderThread(options: ConnectionOptions): Promise<Eve
     async countByBucket({ from, to, bucketMs, eventTypes }) {
       const reply = await ask({ kind: "count", from: from.getTime(), to: to.getTime(), bucketMs, eventTypes });
       return reply.kind === "counts" ? reply.counts : [];
+    },
+    async rolledUpByBucket({ from, to, bucketMs, eventTypes }) {
+      const reply = await ask({ kind: "rolled", from: from.getTime(), to: to.getTime(), bucketMs, eventTypes });
+      return reply.kind === "rolled" ? reply.counts : undefined;
     },
     async topValues({ from, to, ...rest }) {
       const reply = await ask({ kind: "top", query: { ...rest, from: from.getTime(), to: to.getTime() } });
