@@ -29,18 +29,24 @@ function skewed(next: () => number, n: number): number {
   return Math.min(n - 1, Math.floor(n * next() ** 2.5));
 }
 
-/** `count` events between from and to (epoch ms), in time order, `perSession` events per session on average. */
+/** Share of the candidate times kept: every day hour, a third of the seven night hours. */
+const KEPT = (17 + 7 * 0.34) / 24;
+
+/** `count` events (about: the night thinning is random) between from and to (epoch ms), in time order, `perSession` per session. */
 export function* sampleEvents(count: number, from: number, to: number, seed = 13, perSession = 6): Generator<SampleEvent> {
   const next = random(seed);
   const span = to - from;
-  const step = span / count;
+  // Candidate times are spaced so that, after the night thinning, about `count` remain.
+  const step = (span * KEPT) / count;
   let session = "";
-  for (let i = 0; i < count; i++) {
+  let yielded = 0;
+  for (let i = 0; yielded < count && from + i * step < to; i++) {
     if (i % perSession === 0 || next() < 1 / perSession / 2) session = `s-${seed}-${Math.floor(next() * 2 ** 32).toString(36)}-${i}`;
     const at = Math.floor(from + i * step);
     const hour = new Date(at).getUTCHours();
     // Night hours keep a third of their events (a day-shaped curve); the rest are skipped.
     if (hour < 7 && next() < 0.66) continue;
+    yielded += 1;
     const roll = next();
     if (roll < 0.6) {
       const card = skewed(next, 40);

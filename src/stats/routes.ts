@@ -27,14 +27,15 @@ export function statsRoutes({ reader, adminToken, now }: StatsRoutesDeps) {
         description:
           "Counts events in [from, to) per UTC bucket (minute, hour or day) and event type; buckets without events " +
           `are left out. At most ${MAX_BUCKETS} buckets per query (422 \`too_many_buckets\` beyond); a range that ` +
-          "ends before it starts is a 422. With no field filled in it counts the last 24 hours per hour. Served from the " +
-          "(event_type, created_at) index. Needs the admin token.",
+          "ends before it starts is a 422. With no field filled in it counts the last 24 hours per hour. `sessions` is the " +
+          "number of distinct session_ids among a bucket's events of that type. Whole hour and day buckets are read from " +
+          "rollups kept at ingest; minute buckets and buckets cut by from/to from the events. Needs the admin token.",
         responses: {
-          200: success("Counts per bucket and type, and totals per type.", {
+          200: success("Counts and distinct sessions per bucket and type, and totals per type.", {
             from: "2024-05-01T00:00:00.000Z",
             to: "2024-05-02T00:00:00.000Z",
             bucket: "hour",
-            series: [{ bucket_start: "2024-05-01T09:00:00.000Z", event_type: "card_click", count: 42 }],
+            series: [{ bucket_start: "2024-05-01T09:00:00.000Z", event_type: "card_click", count: 42, sessions: 17 }],
             totals: { card_click: 42, sage_query: 0, filter_change: 0 },
           }),
           ...ADMIN_FAILURES,
@@ -55,6 +56,21 @@ export function statsRoutes({ reader, adminToken, now }: StatsRoutesDeps) {
           "filter of filter_change) over the events of `event_type` in [from, to), optionally of one session, with the " +
           `distinct sessions behind each value; most frequent first, at most \`limit\` (1 to ${MAX_TOP_VALUES}) values. ` +
           "Events without the property are not counted. Needs the admin token.",
+        responses: {
+          200: success("The most frequent values, with their events and distinct sessions.", {
+            event_type: "card_click",
+            property: "card_id",
+            column: null,
+            from: "2024-05-01T00:00:00.000Z",
+            to: "2024-05-02T00:00:00.000Z",
+            values: [
+              { value: "c_123", count: 42, sessions: 17 },
+              { value: "c_7", count: 9, sessions: 9 },
+            ],
+          }),
+          ...ADMIN_FAILURES,
+          422: FAILURES[422],
+        },
       },
     });
 }

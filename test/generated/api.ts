@@ -96,9 +96,29 @@ export interface paths {
         };
         /**
          * Event counts per time bucket and type
-         * @description Counts events in [from, to) per UTC bucket (minute, hour or day) and event type; buckets without events are left out. At most 10000 buckets per query (422 `too_many_buckets` beyond); a range that ends before it starts is a 422. With no field filled in it counts the last 24 hours per hour. Served from the (event_type, created_at) index. Needs the admin token.
+         * @description Counts events in [from, to) per UTC bucket (minute, hour or day) and event type; buckets without events are left out. At most 10000 buckets per query (422 `too_many_buckets` beyond); a range that ends before it starts is a 422. With no field filled in it counts the last 24 hours per hour. `sessions` is the number of distinct session_ids among a bucket's events of that type. Whole hour and day buckets are read from rollups kept at ingest; minute buckets and buckets cut by from/to from the events. Needs the admin token.
          */
         get: operations["getApiStatsEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stats/top": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Most frequent values of one property of one event type
+         * @description Counts the values of one payload property (`property`, e.g. card_id of card_click, query of sage_query, filter of filter_change) over the events of `event_type` in [from, to), optionally of one session, with the distinct sessions behind each value; most frequent first, at most `limit` (1 to 100) values. Events without the property are not counted. Needs the admin token.
+         */
+        get: operations["getApiStatsTop"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1270,7 +1290,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Counts per bucket and type, and totals per type. */
+            /** @description Counts and distinct sessions per bucket and type, and totals per type. */
             200: {
                 headers: {
                     /** @description The request's id (yours if you sent a sane one); the server log carries the same id. */
@@ -1287,7 +1307,8 @@ export interface operations {
                      *         {
                      *           "bucket_start": "2024-05-01T09:00:00.000Z",
                      *           "event_type": "card_click",
-                     *           "count": 42
+                     *           "count": 42,
+                     *           "sessions": 17
                      *         }
                      *       ],
                      *       "totals": {
@@ -1319,6 +1340,8 @@ export interface operations {
                             bucket_start: string;
                             event_type: string;
                             count: string | number;
+                            /** @description Distinct session_ids among those events. */
+                            sessions: string | number;
                         }[];
                         /** @description Events per type over the whole range; every requested type (all types by default) appears, with 0 if none. */
                         totals: {
@@ -1369,6 +1392,111 @@ export interface operations {
                     "x-request-id"?: string;
                     /** @description Seconds to wait before retrying. */
                     "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getApiStatsTop: {
+        parameters: {
+            query: {
+                event_type: "card_click" | "sage_query" | "filter_change";
+                property?: string;
+                column?: string;
+                from?: string;
+                to?: string;
+                session_id?: string;
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The most frequent values, with their events and distinct sessions. */
+            200: {
+                headers: {
+                    /** @description The request's id (yours if you sent a sane one); the server log carries the same id. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "event_type": "card_click",
+                     *       "property": "card_id",
+                     *       "column": null,
+                     *       "from": "2024-05-01T00:00:00.000Z",
+                     *       "to": "2024-05-02T00:00:00.000Z",
+                     *       "values": [
+                     *         {
+                     *           "value": "c_123",
+                     *           "count": 42,
+                     *           "sessions": 17
+                     *         },
+                     *         {
+                     *           "value": "c_7",
+                     *           "count": 9,
+                     *           "sessions": 9
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        event_type: string;
+                        /** @description The payload property counted; null when a column was. */
+                        property: string | null;
+                        /** @description The column counted; null when a payload property was. */
+                        column: string | null;
+                        /** Format: date-time */
+                        from: string;
+                        /** Format: date-time */
+                        to: string;
+                        /** @description Most frequent first (ties: more sessions first, then by the value's JSON text). Events without the property are not counted; a JSON null is a value. */
+                        values: {
+                            /** @description The value as sent: a string, number, boolean, null, array or object. */
+                            value: unknown;
+                            /** @description Events with this value. */
+                            count: string | number;
+                            /** @description Distinct sessions among them. */
+                            sessions: string | number;
+                        }[];
+                    };
+                };
+            };
+            /** @description No admin token, or the wrong one. */
+            401: {
+                headers: {
+                    /** @description The request's id (yours if you sent a sane one); the server log carries the same id. */
+                    "x-request-id"?: string;
+                    /** @description The scheme to use: `Bearer realm="event-ingest"`. */
+                    "www-authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The server has no ADMIN_TOKEN, so the read and admin endpoints are off. */
+            403: {
+                headers: {
+                    /** @description The request's id (yours if you sent a sane one); the server log carries the same id. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request breaks the rules; every failing field is listed in `details`. Nothing was stored. */
+            422: {
+                headers: {
+                    /** @description The request's id (yours if you sent a sane one); the server log carries the same id. */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
