@@ -2,6 +2,7 @@ import { ApiError, apiJson, type Stats, token } from "./api";
 import { BucketChart, colourOf } from "./chart";
 import { byId, element, setStatus } from "./dom";
 import { exportRange } from "./export";
+import { showFlagged } from "./flagged";
 import { customRange, presetRange, type Range, rangeQuery, toLocalInput } from "./range";
 import { LiveTail } from "./tail";
 import { showTopValues } from "./top";
@@ -82,7 +83,7 @@ function guarded(task: () => Promise<unknown>): () => void {
 }
 
 const statsTick = guarded(refreshStats);
-const tailTick = guarded(() => tail.refresh());
+const tailTick = guarded(async () => showFlagged(byId("flagged"), byId("flagged-body"), await tail.refresh()));
 
 async function showDashboard(): Promise<void> {
   signin.hidden = true;
