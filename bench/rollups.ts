@@ -78,11 +78,14 @@ async function cachedDatabase(rows: number): Promise<{ path: string; expected: B
   const inserted = (performance.now() - started) / 1000;
   const backfill = await rollUpStoredEvents(building);
   console.log(`  inserted in ${inserted.toFixed(0)} s; backfilled ${backfill.rows.toLocaleString("en")} events in ${backfill.seconds.toFixed(0)} s`);
-  const sqlite = new Database(building, { readonly: true });
+  const sqlite = new Database(building);
   const groupStarted = performance.now();
   const expected = RANGES.map((range) => groupBy(sqlite, range));
   const groupByMs = (performance.now() - groupStarted) / RANGES.length;
+  // Everything into the main file before it is renamed: a WAL left beside the old name would be lost.
+  sqlite.run("PRAGMA wal_checkpoint(TRUNCATE)");
   sqlite.close();
+  for (const suffix of ["-wal", "-shm"]) rmSync(`${building}${suffix}`, { force: true });
   renameSync(building, path);
   await Bun.write(`${path}.check.json`, JSON.stringify({ expected, groupByMs }));
   return { path, expected, groupByMs };
