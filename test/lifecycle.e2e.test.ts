@@ -58,7 +58,8 @@ for (const backend of backends) {
           `example page      ${base}/sdk/example`,
           `dashboard         ${base}/dashboard`,
           `health            ${base}/health`,
-          expect.stringMatching(/^database {10}\S+ \(4 schema changes applied\)$/),
+          // user_events and its three indexes, the three rollup tables and their two indexes.
+          expect.stringMatching(/^database {10}\S+ \(9 schema changes applied\)$/),
         ]);
         expect(startup[0]).toMatchObject({
           level: 20,
