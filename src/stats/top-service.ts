@@ -1,4 +1,5 @@
 import type { EventReader } from "../db/interfaces";
+import { EVENT_TYPES } from "../events/model";
 import { assertForwardRange, parseEventFilter } from "../query/event-filter";
 import { invalidQuery } from "../query/instant";
 import { DEFAULT_WINDOW_MS } from "./model";
@@ -6,6 +7,9 @@ import { DEFAULT_TOP_VALUES, MAX_TOP_VALUES, PROPERTY_NAME, TOP_COLUMNS, type To
 
 /** The most frequent values of one payload property (or column) of one event type, over a range. */
 export async function topValues(reader: EventReader, query: TopQuery, now: number): Promise<TopResponse> {
+  if (!(EVENT_TYPES as readonly string[]).includes(query.event_type)) {
+    throw invalidQuery("event_type", `must be one of ${EVENT_TYPES.join(", ")}; got ${JSON.stringify(query.event_type)}`);
+  }
   const filter = parseEventFilter({ session_id: query.session_id, event_type: [query.event_type], from: query.from, to: query.to });
   const to = filter.to ?? new Date(now);
   const from = filter.from ?? new Date(to.getTime() - DEFAULT_WINDOW_MS);
