@@ -10,11 +10,12 @@ export interface BenchService {
 
 /**
  * The real server, spawned as `bun src/index.ts` itself rather than through `bun run start`,
- * whose wrapper process would be the pid measured; resolves once /health answers.
+ * whose wrapper process would be the pid measured; resolves once /health answers. `script`
+ * may name another entry point that reads the same environment (bench/app-only.ts).
  */
-export async function startService(env: Record<string, string>): Promise<BenchService> {
+export async function startService(env: Record<string, string>, script = "src/index.ts"): Promise<BenchService> {
   const port = await freePort();
-  const child = Bun.spawn(["bun", "src/index.ts"], {
+  const child = Bun.spawn(["bun", script], {
     cwd: join(import.meta.dir, ".."),
     env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "warn", ...env },
     stdout: "ignore",
