@@ -12,10 +12,12 @@ export const DEFAULT_TOP_VALUES = 10;
 export const PROPERTY_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
- * Columns other than the payload that `column` may name, each one line. Filled in as context
- * columns (path, browser, utm_source...) arrive; each backend's reader maps a name to its column.
+ * The context and client columns `column` may name (../events/context: what the client sent in
+ * `context`, and what the server read from the User-Agent), by their stored column names, which
+ * both backends share. Free-form ones (referrer, utm_term, user_agent) are left out: their values
+ * rarely repeat, so a top list of them answers nothing.
  */
-export const TOP_COLUMNS = [] as const satisfies readonly string[];
+export const TOP_COLUMNS = ["path", "utm_source", "utm_medium", "utm_campaign", "browser", "os", "device"] as const satisfies readonly string[];
 export type TopColumn = (typeof TOP_COLUMNS)[number];
 
 export const topQuery = t.Object({

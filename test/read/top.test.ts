@@ -97,6 +97,34 @@ for (const backend of backends) {
       });
     });
 
+    describe("top values count a context column instead of a payload property", () => {
+      test("path and browser: most frequent first with distinct sessions; events without one are not counted", async () => {
+        const { app, store } = await buildApp(backend, { ADMIN_TOKEN });
+        await seedEvents(store, [
+          { eventType: "card_click", sessionId: "a", createdAt: T0, origin: { path: "/search", browser: "Firefox" } },
+          { eventType: "card_click", sessionId: "a", createdAt: T0 + 1, origin: { path: "/search", browser: "Firefox" } },
+          { eventType: "card_click", sessionId: "b", createdAt: T0 + 2, origin: { path: "/search", browser: "Safari" } },
+          { eventType: "card_click", sessionId: "b", createdAt: T0 + 3, origin: { path: "/cards/7", browser: "Safari" } },
+          { eventType: "card_click", sessionId: "c", createdAt: T0 + 4 },
+          { eventType: "sage_query", sessionId: "c", createdAt: T0 + 5, origin: { path: "/search" } },
+        ]);
+        const paths = await top(app, `event_type=card_click&column=path&${RANGE}`);
+        expect(paths.status).toBe(200);
+        expect({ property: paths.body.property, column: paths.body.column, values: paths.body.values }).toEqual({
+          property: null,
+          column: "path",
+          values: [
+            { value: "/search", count: 3, sessions: 2 },
+            { value: "/cards/7", count: 1, sessions: 1 },
+          ],
+        });
+        expect((await top(app, `event_type=card_click&column=browser&${RANGE}`)).body.values).toEqual([
+          { value: "Firefox", count: 2, sessions: 1 },
+          { value: "Safari", count: 2, sessions: 1 },
+        ]);
+      });
+    });
+
     describe("top values refuse what they cannot answer", () => {
       test("bad parameters are 422s naming the field", async () => {
         const { app } = await buildApp(backend, { ADMIN_TOKEN });
@@ -106,7 +134,9 @@ for (const backend of backends) {
           ["event_type=card_click", "/property"],
           ["event_type=card_click&property=a.b", "/property"],
           [`event_type=card_click&property=${"x".repeat(65)}`, "/property"],
-          ["event_type=card_click&column=path", "/column"],
+          ["event_type=card_click&column=referrer", "/column"],
+          ["event_type=card_click&column=payload", "/column"],
+          ["event_type=card_click&property=card_id&column=path", "/property"],
           ["event_type=card_click&property=card_id&limit=0", "/limit"],
           [`event_type=card_click&property=card_id&limit=${MAX_TOP_VALUES + 1}`, "/limit"],
           ["event_type=card_click&property=card_id&from=2024-05-02&to=2024-05-01", "/to"],

@@ -1,5 +1,5 @@
 import type { EventStore } from "../../src/db/interfaces";
-import type { NewEvent } from "../../src/db/model";
+import type { EventOrigin, NewEvent } from "../../src/db/model";
 import { EVENT_TYPES, type EventType } from "../../src/events/model";
 
 export interface SeedEvent {
@@ -11,11 +11,14 @@ export interface SeedEvent {
   createdAt: number;
   /** Epoch milliseconds; the write path stores created_at when absent. */
   occurredAt?: number;
+  /** Context and client columns, as ingest would store them. */
+  origin?: Partial<EventOrigin>;
 }
 
 /** Stores events with chosen timestamps straight through the write path (ingest always stamps "now"). */
 export async function seedEvents(store: EventStore, events: readonly SeedEvent[]): Promise<void> {
   const rows: NewEvent[] = events.map((event, index) => ({
+    ...event.origin,
     sessionId: event.sessionId ?? `session-${index % 7}`,
     eventType: event.eventType ?? EVENT_TYPES[index % EVENT_TYPES.length]!,
     payload: JSON.stringify(event.payload ?? { index }),
