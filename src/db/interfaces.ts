@@ -26,6 +26,11 @@ export interface EventReader {
    */
   countByBucket(query: BucketCountQuery): Promise<BucketCount[]>;
   /**
+   * The stats answer, in one read: whole buckets of a rolled-up width from the rollups, cut
+   * buckets and other widths from the events (combineBucketCounts in ./rollup.ts).
+   */
+  bucketCounts(query: BucketCountQuery): Promise<BucketCount[]>;
+  /**
    * The same answer from the rollup tables, for a width in ROLLUP_GRAINS_MS over a range of whole
    * buckets; undefined while the backfill is still under way (see ./rollup.ts).
    */

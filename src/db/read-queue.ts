@@ -35,6 +35,10 @@ export class QueuedReader implements EventReader {
     return this.run((reader) => reader.countByBucket(query), false);
   }
 
+  bucketCounts(query: BucketCountQuery): Promise<BucketCount[]> {
+    return this.run((reader) => reader.bucketCounts(query), false);
+  }
+
   rolledUpByBucket(query: BucketCountQuery): Promise<BucketCount[] | undefined> {
     return this.run((reader) => reader.rolledUpByBucket(query), false);
   }

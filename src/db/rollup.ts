@@ -1,3 +1,6 @@
+import type { EventReader } from "./interfaces";
+import type { BucketCount, BucketCountQuery } from "./model";
+
 /**
  * Rollups: per-bucket event counts and distinct sessions, kept in the same transaction as the
  * events, so stats over months read a few hundred rows instead of millions of events.
@@ -34,4 +37,21 @@ export function planBuckets(from: number, to: number, widthMs: number): BucketPl
   if (from < first) edges.push({ from, to: first });
   if (last < to) edges.push({ from: last, to });
   return { whole: { from: first, to: last }, edges };
+}
+
+/**
+ * Counts and sessions per bucket: the whole buckets of a rolled-up width from the rollups, the
+ * cut buckets at either end (a range that starts or ends mid-bucket) and every other width from
+ * the events. Whole and cut buckets never overlap, so the parts are simply put side by side.
+ * Each backend's reader runs it on itself, so a stats request is one read: one place in the read
+ * queue and, on SQLite, one trip to a reader thread (three trips waited three times for a thread
+ * running at nice 10 on a busy machine).
+ */
+export async function combineBucketCounts(reader: Pick<EventReader, "countByBucket" | "rolledUpByBucket">, query: BucketCountQuery): Promise<BucketCount[]> {
+  if (!isRollupGrain(query.bucketMs)) return reader.countByBucket(query);
+  const plan = planBuckets(query.from.getTime(), query.to.getTime(), query.bucketMs);
+  const whole = plan.whole && (await reader.rolledUpByBucket({ ...query, from: new Date(plan.whole.from), to: new Date(plan.whole.to) }));
+  if (plan.whole && whole === undefined) return reader.countByBucket(query); // backfill under way
+  const edges = await Promise.all(plan.edges.map((edge) => reader.countByBucket({ ...query, from: new Date(edge.from), to: new Date(edge.to) })));
+  return [...(whole ?? []), ...edges.flat()].sort((a, b) => a.bucketStart - b.bucketStart || (a.eventType < b.eventType ? -1 : a.eventType > b.eventType ? 1 : 0));
 }

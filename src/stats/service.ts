@@ -1,6 +1,4 @@
 import type { EventReader } from "../db/interfaces";
-import type { BucketCount, BucketCountQuery } from "../db/model";
-import { isRollupGrain, planBuckets } from "../db/rollup";
 import { EVENT_TYPES } from "../events/model";
 import { assertForwardRange, parseEventTypes } from "../query/event-filter";
 import { invalidQuery, parseInstant } from "../query/instant";
@@ -10,20 +8,6 @@ import { BUCKET_WIDTHS_MS, DEFAULT_WINDOW_MS, MAX_BUCKETS, type StatsQuery, type
 export function bucketsSpanned(fromMs: number, toMs: number, widthMs: number): number {
   if (toMs <= fromMs) return 0;
   return Math.floor((toMs - 1) / widthMs) - Math.floor(fromMs / widthMs) + 1;
-}
-
-/**
- * Counts and sessions per bucket: the whole buckets of a rolled-up width from the rollups, the
- * cut buckets at either end (a range that starts or ends mid-bucket) and every other width from
- * the events. Whole and cut buckets never overlap, so the parts are simply put side by side.
- */
-export async function bucketCounts(reader: EventReader, query: BucketCountQuery): Promise<BucketCount[]> {
-  if (!isRollupGrain(query.bucketMs)) return reader.countByBucket(query);
-  const plan = planBuckets(query.from.getTime(), query.to.getTime(), query.bucketMs);
-  const whole = plan.whole && (await reader.rolledUpByBucket({ ...query, from: new Date(plan.whole.from), to: new Date(plan.whole.to) }));
-  if (plan.whole && whole === undefined) return reader.countByBucket(query); // backfill under way
-  const edges = await Promise.all(plan.edges.map((edge) => reader.countByBucket({ ...query, from: new Date(edge.from), to: new Date(edge.to) })));
-  return [...(whole ?? []), ...edges.flat()].sort((a, b) => a.bucketStart - b.bucketStart || (a.eventType < b.eventType ? -1 : a.eventType > b.eventType ? 1 : 0));
 }
 
 /** Counts per bucket and type over the requested range, plus totals per type. */
@@ -42,7 +26,7 @@ export async function eventStats(reader: EventReader, query: StatsQuery, now: nu
     );
   }
   const eventTypes = parseEventTypes(query.event_type);
-  const counts = await bucketCounts(reader, { from, to, bucketMs: widthMs, eventTypes });
+  const counts = await reader.bucketCounts({ from, to, bucketMs: widthMs, eventTypes });
 
   const totals: Record<string, number> = Object.fromEntries((eventTypes ?? EVENT_TYPES).map((type) => [type, 0]));
   for (const { eventType, count } of counts) totals[eventType] = (totals[eventType] ?? 0) + count;

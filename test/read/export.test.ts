@@ -156,6 +156,7 @@ for (const backend of backends) {
         let queries = 0;
         const countingReader: EventReader = {
           countByBucket: (query) => built.reader.countByBucket(query),
+          bucketCounts: (query) => built.reader.bucketCounts(query),
           rolledUpByBucket: (query) => built.reader.rolledUpByBucket(query),
           topValues: (query) => built.reader.topValues(query),
           listNewestFirst: (filter: EventFilter, after: EventPosition | undefined, limit: number) => {

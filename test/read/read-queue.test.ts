@@ -24,6 +24,7 @@ function heldReader() {
   };
   const reader: EventReader = {
     countByBucket: () => hold([]),
+    bucketCounts: () => hold([]),
     rolledUpByBucket: () => hold([]),
     topValues: () => hold([]),
     listNewestFirst: () => hold([] as StoredEvent[]),
@@ -67,6 +68,7 @@ describe("the read queue bounds concurrency and refuses past its bound", () => {
         if (calls === 1) throw new Error("disk error");
         return [];
       },
+      bucketCounts: async () => [],
       rolledUpByBucket: async () => [],
       topValues: async () => [],
       listNewestFirst: async () => [],

@@ -2,6 +2,7 @@ import { and, desc, type SQL, sql } from "drizzle-orm";
 import type { BunSQLDatabase } from "drizzle-orm/bun-sql";
 import type { EventReader } from "../interfaces";
 import { keysetConditions } from "../keyset";
+import { combineBucketCounts } from "../rollup";
 import type { BucketCount, BucketCountQuery, EventFilter, EventPosition, StoredEvent, TopValue, TopValuesQuery } from "../model";
 import type { PgRollupTables, PgUserEvents } from "./schema";
 
@@ -30,6 +31,10 @@ export class PgEventReader implements EventReader {
       count: Number(row.count),
       sessions: Number(row.sessions),
     }));
+  }
+
+  bucketCounts(query: BucketCountQuery): Promise<BucketCount[]> {
+    return combineBucketCounts(this, query);
   }
 
   async rolledUpByBucket({ from, to, bucketMs, eventTypes }: BucketCountQuery): Promise<BucketCount[] | undefined> {

@@ -5,6 +5,7 @@ import type { EventReader } from "../interfaces";
 import { keysetConditions } from "../keyset";
 import type { BucketCount, BucketCountQuery, EventFilter, EventPosition, StoredEvent, TopValue, TopValuesQuery } from "../model";
 import { storedEventTypes } from "./event-types";
+import { combineBucketCounts } from "../rollup";
 import { backfillState } from "./rollup";
 import { userEvents } from "./schema";
 
@@ -77,6 +78,10 @@ export class SqliteEventReader implements EventReader {
       .query<BucketCountRow, [{ from: number; to: number; types: string }]>(bucketCountSql(bucketMs))
       .all({ from: from.getTime(), to: to.getTime(), types: JSON.stringify(types) })
       .map((row) => ({ bucketStart: row.bucket_start, eventType: row.event_type, count: row.count, sessions: row.sessions }));
+  }
+
+  bucketCounts(query: BucketCountQuery): Promise<BucketCount[]> {
+    return combineBucketCounts(this, query);
   }
 
   async rolledUpByBucket({ from, to, bucketMs, eventTypes }: BucketCountQuery): Promise<BucketCount[] | undefined> {

@@ -39,6 +39,11 @@ async function handle(request: ReaderRequest): Promise<ReaderReply> {
         const { from, to, bucketMs, eventTypes } = request;
         return { kind: "counts", counts: await reader.countByBucket({ from: new Date(from), to: new Date(to), bucketMs, eventTypes }) };
       }
+      case "buckets": {
+        if (!reader) return { kind: "failed", message: "the reader is not open" };
+        const { from, to, bucketMs, eventTypes } = request;
+        return { kind: "counts", counts: await reader.bucketCounts({ from: new Date(from), to: new Date(to), bucketMs, eventTypes }) };
+      }
       case "rolled": {
         if (!reader) return { kind: "failed", message: "the reader is not open" };
         const { from, to, bucketMs, eventTypes } = request;

@@ -27,6 +27,7 @@ export type ReaderRequest =
   | OpenRequest
   | CloseRequest
   | { kind: "count"; from: number; to: number; bucketMs: number; eventTypes?: readonly string[] }
+  | { kind: "buckets"; from: number; to: number; bucketMs: number; eventTypes?: readonly string[] }
   | { kind: "rolled"; from: number; to: number; bucketMs: number; eventTypes?: readonly string[] }
   | { kind: "list"; filter: FilterMessage; after?: EventPosition; limit: number }
   | { kind: "top"; query: Omit<TopValuesQuery, "from" | "to"> & { from: number; to: number } };
@@ -140,6 +141,10 @@ export async function startReaderThread(options: ConnectionOptions): Promise<Eve
   return {
     async countByBucket({ from, to, bucketMs, eventTypes }) {
       const reply = await ask({ kind: "count", from: from.getTime(), to: to.getTime(), bucketMs, eventTypes });
+      return reply.kind === "counts" ? reply.counts : [];
+    },
+    async bucketCounts({ from, to, bucketMs, eventTypes }) {
+      const reply = await ask({ kind: "buckets", from: from.getTime(), to: to.getTime(), bucketMs, eventTypes });
       return reply.kind === "counts" ? reply.counts : [];
     },
     async rolledUpByBucket({ from, to, bucketMs, eventTypes }) {
