@@ -1,6 +1,7 @@
 -- wrk script for bench/rejections.ts, bench/hooks.ts and bench/batch.ts: POSTs one fixed body
--- (the file BENCH_BODY_FILE) to BENCH_PATH as BENCH_TYPE, with a browser User-Agent (so the
--- default BOT_FILTER=drop stores the events), counts answers by status and prints one JSON line.
+-- (the file BENCH_BODY_FILE) to BENCH_PATH as BENCH_TYPE, as a frontend on another origin does
+-- (an Origin header, so CORS does its work; a browser User-Agent, so the default
+-- BOT_FILTER=drop stores the events), counts answers by status and prints one JSON line.
 local threads = {}
 
 function setup(thread)
@@ -14,6 +15,7 @@ file:close()
 local headers = {
   ["Content-Type"] = os.getenv("BENCH_TYPE"),
   ["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+  ["Origin"] = "https://www.example.org",
 }
 local request_text
 

@@ -1,5 +1,5 @@
 import { cors } from "@elysiajs/cors";
-import { Elysia } from "elysia";
+import { type AnyElysia, Elysia } from "elysia";
 import { adminRoutes } from "./admin/routes";
 import type { Config } from "./config";
 import type { EventReader, EventStore, WritePathGauges } from "./db/interfaces";
@@ -10,7 +10,7 @@ import { eventRoutes } from "./events/routes";
 import { exportRoutes } from "./export/routes";
 import { healthRoutes } from "./health/routes";
 import { apiDocs } from "./http/docs";
-import { errorHandling } from "./http/error-handler";
+import { errorHandling, requestIds } from "./http/error-handler";
 import { indexRoute } from "./http/links";
 import { listingRoutes } from "./listing/routes";
 import type { Logger } from "./logger";
@@ -51,21 +51,34 @@ export interface AppDeps {
   dashboard: DashboardBundle;
   /** Clock for rate limits and default time ranges; tests inject one. */
   now?: () => number;
+  /**
+   * Benchmarks only (bench/hooks.ts): per-request hooks left out, to measure what each one
+   * costs. src/index.ts never sets it, and no environment variable reaches it.
+   */
+  withoutHooks?: readonly PerRequestHook[];
 }
 
+/** The per-request hooks a benchmark may leave out; the rate limit is switched by its own config. */
+export const PER_REQUEST_HOOKS = ["metrics", "cors", "request-id", "error-handling"] as const;
+export type PerRequestHook = (typeof PER_REQUEST_HOOKS)[number];
+
 /** Builds the whole HTTP app from injected config and store; tests build one per case. */
-export function createApp({ config, store: rawStore, reader, retention, metrics, logger, sdk, dashboard, now = Date.now }: AppDeps) {
+export function createApp({ config, store: rawStore, reader, retention, metrics, logger, sdk, dashboard, now = Date.now, withoutHooks = [] }: AppDeps) {
   const ingestRoutes = declareIngestRoutes({ config, now });
-  const { store, plugin: measured } = instrument({ metrics, store: rawStore, isIngest: ingestRoutes.isIngest });
+  const left = (hook: PerRequestHook) => !withoutHooks.includes(hook);
+  const { store, plugin: measured } = left("metrics")
+    ? instrument({ metrics, store: rawStore, isIngest: ingestRoutes.isIngest })
+    : { store: rawStore, plugin: new Elysia({ name: "metrics-left-out" }) };
   const { adminToken } = config;
   const ingest = createIngest({ config, store, metrics });
   // normalize: false makes validation strict: the default normaliser turns an array payload
   // into {"0": ...} and null into {}, instead of rejecting them.
   return new Elysia({ normalize: false })
     .use(measured)
-    .use(errorHandling(logger))
+    .use(unless(!left("request-id"), requestIds()))
+    .use(unless(!left("error-handling"), errorHandling(logger)))
     .use(
-      cors({
+      unless(!left("cors"), cors({
         // A predicate rather than `true`: the plugin then sends `Vary: Origin` instead of
         // `Vary: *`, which would make every response (the SDK script too) uncacheable.
         origin: config.corsOrigins === "*" ? () => true : config.corsOrigins,
@@ -74,7 +87,7 @@ export function createApp({ config, store: rawStore, reader, retention, metrics,
         allowedHeaders: ["content-type", "x-request-id", "authorization"],
         exposeHeaders: ["x-request-id", "retry-after", "content-disposition"],
         maxAge: 86400,
-      }),
+      })),
     )
     .use(apiDocs())
     .use(indexRoute())
@@ -91,3 +104,11 @@ export function createApp({ config, store: rawStore, reader, retention, metrics,
 }
 
 export type App = ReturnType<typeof createApp>;
+
+/**
+ * `plugin`, or in its place a plugin that does nothing (a benchmark's withoutHooks). Typed as
+ * `plugin` so the app's type, which Eden clients read, is the same either way.
+ */
+function unless<Plugin extends AnyElysia>(leftOut: boolean, plugin: Plugin): Plugin {
+  return leftOut ? (new Elysia() as unknown as Plugin) : plugin;
+}

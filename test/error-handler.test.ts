@@ -1,12 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import { Elysia, t } from "elysia";
-import { errorHandling } from "../src/http/error-handler";
+import { errorHandling, requestIds } from "../src/http/error-handler";
 import { silentLogger } from "./support/app";
 import { expectEnvelope } from "./support/envelope";
 
 // A query array of literals is validated after Elysia's coercion transform, which reports its
 // failure as a TransformDecodeCheckError (one error, no list) instead of a ValidationError.
 const app = new Elysia({ normalize: false })
+  .use(requestIds())
   .use(errorHandling(silentLogger))
   .get("/kinds", ({ query }) => query, {
     query: t.Object({ kind: t.Optional(t.Array(t.Union([t.Literal("a"), t.Literal("b")]))) }),

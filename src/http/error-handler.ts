@@ -34,18 +34,24 @@ const MESSAGES: Record<string, string> = {
 const RETRY_SHORTLY = { "retry-after": "1" };
 
 /**
- * Gives every request an id (taken from a sane incoming x-request-id, else fresh) and turns
- * every failure into the JSON error envelope, with the status and code classifyError gives it.
- * Real faults are logged with the id and answered with a generic 500: no stack, path or SQL
- * leaves the process.
+ * Gives every request an id, taken from a sane incoming x-request-id, else fresh: it is sent
+ * back in the x-request-id header and in every error envelope.
+ */
+export function requestIds() {
+  return new Elysia({ name: "request-ids" }).onRequest(({ request, set }) => {
+    const incoming = request.headers.get("x-request-id");
+    set.headers["x-request-id"] = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+  });
+}
+
+/**
+ * Turns every failure into the JSON error envelope, with the status and code classifyError
+ * gives it and the request's id (requestIds(); a fresh one without it). Real faults are logged
+ * with the id and answered with a generic 500: no stack, path or SQL leaves the process.
  */
 export function errorHandling(logger: Logger) {
   const plugin = new Elysia({ name: "error-handling" });
   return plugin
-    .onRequest(({ request, set }) => {
-      const incoming = request.headers.get("x-request-id");
-      set.headers["x-request-id"] = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
-    })
     .onError({ as: "global" }, ({ code, error, set, request }) => {
       const requestId = String(set.headers["x-request-id"] ?? crypto.randomUUID());
       const thrown = thrownError(code, error);
