@@ -67,7 +67,7 @@ export function createApp({ config, store: rawStore, reader, retention, metrics,
   const ingestRoutes = declareIngestRoutes({ config, now });
   const left = (hook: PerRequestHook) => !withoutHooks.includes(hook);
   const { store, plugin: measured } = left("metrics")
-    ? instrument({ metrics, store: rawStore, isIngest: ingestRoutes.isIngest })
+    ? instrument({ metrics, store: rawStore })
     : { store: rawStore, plugin: new Elysia({ name: "metrics-left-out" }) };
   const { adminToken } = config;
   const ingest = createIngest({ config, store, metrics });

@@ -10,7 +10,11 @@ export function countingAcceptedEvents(store: EventStore, metrics: Metrics): Eve
   return {
     async append(events) {
       const result = await store.append(events);
-      for (const event of events) metrics.eventsAccepted.inc({ event_type: event.eventType });
+      // One increment per event type, not per event: prom-client hashes the labels on each call,
+      // and a batch of 50 would pay it 50 times.
+      const byType = new Map<string, number>();
+      for (const event of events) byType.set(event.eventType, (byType.get(event.eventType) ?? 0) + 1);
+      for (const [eventType, count] of byType) metrics.eventsAccepted.inc({ event_type: eventType }, count);
       if (result.duplicates > 0) metrics.eventsDuplicate.inc(result.duplicates);
       return result;
     },

@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import type { EventStore, WritePathGauges } from "../db/interfaces";
+import type { IngestMarked } from "../events/ingest-routes";
 import { classifyError } from "../http/error-classification";
 import { allowedMethods, appRoutes } from "../http/routes-table";
 import { countingAcceptedEvents } from "./counting-store";
@@ -9,8 +10,18 @@ export interface InstrumentOptions {
   metrics: Metrics;
   /** The store the routes write to; its queue depth and commit sizes are watched where it exposes them. */
   store: EventStore & Partial<WritePathGauges>;
-  /** Whether a request reached an ingest route (src/events/ingest-routes.ts). */
-  isIngest: (request: Request) => boolean;
+}
+
+/**
+ * What the hooks note on Elysia's request context, which is one object from onRequest to
+ * onAfterResponse: cheaper than WeakMaps keyed by the request (measured paired against them,
+ * 0.3 to 0.6 µs per request of the plugin's 1.5 to 3). Timing in onAfterHandle instead, to skip
+ * the setImmediate Elysia runs onAfterResponse in, cost more (+1.5 µs), so it stays there. The
+ * hooks read context properties in their own code (see IngestMarked for why).
+ */
+interface Noted extends IngestMarked {
+  metricsStartedAt?: number;
+  metricsFailure?: { code: unknown; error: unknown };
 }
 
 /**
@@ -19,29 +30,28 @@ export interface InstrumentOptions {
  * ingest requests counted by the reason classifyError gives, as the error handler answers.
  * The plugin must be used before the error handler: its onError only notes the failure.
  */
-export function instrument({ metrics, store, isIngest }: InstrumentOptions) {
+export function instrument({ metrics, store }: InstrumentOptions) {
   if (exposesWritePath(store)) metrics.watchWritePath(store);
-  const started = new WeakMap<Request, number>();
-  const failures = new WeakMap<Request, { code: unknown; error: unknown }>();
   const plugin = new Elysia()
-    .onRequest(({ request }) => {
-      started.set(request, performance.now());
+    .onRequest((context) => {
+      (context as Noted).metricsStartedAt = performance.now();
     })
-    .onError({ as: "global" }, ({ request, code, error }) => {
-      failures.set(request, { code, error });
+    .onError({ as: "global" }, (context) => {
+      (context as Noted).metricsFailure = { code: context.code, error: context.error };
     })
-    .onAfterResponse({ as: "global" }, ({ request, route, set }) => {
-      const start = started.get(request);
-      const failure = failures.get(request);
+    .onAfterResponse({ as: "global" }, (context) => {
+      const { request, route, set } = context;
+      const noted = context as Noted;
+      const start = noted.metricsStartedAt;
+      const failure = noted.metricsFailure;
       const allow = () => allowedMethods(appRoutes(plugin), new URL(request.url).pathname);
       const refused = failure ? classifyError(failure.code, failure.error, allow) : undefined;
       const status = refused ? refused.status : Number(set.status ?? 200);
       // Requests refused before routing (404) have no route; the label set stays bounded.
-      const label = route || "unmatched";
       if (start !== undefined) {
-        metrics.httpDuration.observe({ method: request.method, route: label, status: String(status) }, (performance.now() - start) / 1000);
+        metrics.httpDuration.observe({ method: request.method, route: route || "unmatched", status: String(status) }, (performance.now() - start) / 1000);
       }
-      if (refused && isIngest(request)) metrics.eventsRejected.inc({ reason: refused.reason });
+      if (refused && noted.ingestRoute) metrics.eventsRejected.inc({ reason: refused.reason });
     });
   return { store: countingAcceptedEvents(store, metrics), plugin };
 }
