@@ -3,10 +3,16 @@
  * out of the measurements:
  *   bun bench/storage.ts prefill <db> <rows>            a database holding <rows> events
  *   bun bench/storage.ts ceiling <db> <rows> <sync>     bulk-insert <rows> more; prints rows/s
+ *   bun bench/storage.ts writer <db> <rows>             the service's own writer (SqliteBatchWriter:
+ *       every column, the event_id index, the rollups) committing <rows> SDK-shaped events (50 per
+ *       session, each with an event_id, a client time and a context) in 512-event transactions,
+ *       as the write queue hands them over; prints rows/s (bench/batch.ts)
  */
 import { Database } from "bun:sqlite";
 import { pushSchema } from "../src/db/sqlite/push";
 import * as schema from "../src/db/sqlite/schema";
+import { SqliteBatchWriter } from "../src/db/sqlite/batch-writer";
+import type { NewEvent } from "../src/db/model";
 import { randomRow } from "./rows";
 
 // What the service writes for an event sent without event_id or client time.
@@ -57,10 +63,53 @@ function ceiling(path: string, count: number, synchronous: string): void {
   process.stdout.write(`${JSON.stringify({ rows: count, seconds, rowsPerSecond: count / seconds })}\n`);
 }
 
+/** What the service stores for one event of bench/sdk-batch.lua: 50 per session, as one batch. */
+function sdkEvents(count: number, from: number): NewEvent[] {
+  const events: NewEvent[] = [];
+  let sessionId = "";
+  for (let i = 0; i < count; i++) {
+    const row = randomRow(from + i);
+    if (i % 50 === 0) sessionId = row.session_id.slice(0, 16);
+    events.push({
+      sessionId,
+      eventType: row.event_type,
+      payload: row.payload,
+      createdAt: new Date(row.created_at),
+      eventId: crypto.randomUUID(),
+      occurredAt: new Date(row.created_at - 1000),
+      path: `/search/${i % 50}`,
+      referrer: `https://www.example.org/blog/post-${i % 20}`,
+      utmSource: "newsletter",
+      utmMedium: "email",
+      utmCampaign: `spring-${i % 5}`,
+      screenWidth: 1440,
+      browser: "Firefox 128",
+      os: "Linux",
+      device: "desktop",
+      isBot: false,
+    });
+  }
+  return events;
+}
+
+const COMMIT_EVENTS = 512;
+
+function writer(path: string, count: number): void {
+  const sqlite = open(path, "NORMAL");
+  const batches = new SqliteBatchWriter(sqlite, 5000);
+  const events = sdkEvents(count, Date.now());
+  const started = performance.now();
+  for (let start = 0; start < events.length; start += COMMIT_EVENTS) batches.commit(events.slice(start, start + COMMIT_EVENTS));
+  const seconds = (performance.now() - started) / 1000;
+  sqlite.close();
+  process.stdout.write(`${JSON.stringify({ rows: count, seconds, rowsPerSecond: count / seconds })}\n`);
+}
+
 const [command, path, rows, synchronous = "NORMAL"] = process.argv.slice(2);
 if (command === "prefill" && path && rows) await prefill(path, Number(rows));
 else if (command === "ceiling" && path && rows) ceiling(path, Number(rows), synchronous);
+else if (command === "writer" && path && rows) writer(path, Number(rows));
 else {
-  process.stderr.write("usage: bun bench/storage.ts prefill <db> <rows> | ceiling <db> <rows> [sync]\n");
+  process.stderr.write("usage: bun bench/storage.ts prefill <db> <rows> | ceiling <db> <rows> [sync] | writer <db> <rows>\n");
   process.exit(2);
 }
