@@ -25,7 +25,7 @@ local context = '"context":{"path":"/search/%d","referrer":"https://www.example.
 
 function init(args)
   math.randomseed(os.time() * 100 + id)
-  sent, accepted, other, last_refusal = 0, 0, 0, 0
+  sent, accepted, other, last_refusal, refusal_body = 0, 0, 0, 0, ""
 end
 
 local function uuid()
@@ -56,6 +56,7 @@ function response(status, headers, body)
   if status == 202 then accepted = accepted + 1 else
     other = other + 1
     last_refusal = status
+    refusal_body = string.sub(body or "", 1, 200)
   end
 end
 
@@ -64,7 +65,10 @@ function done(summary, latency, requests)
   local refusal = 0
   for _, thread in ipairs(threads) do
     for key, _ in pairs(totals) do totals[key] = totals[key] + thread:get(key) end
-    if thread:get("last_refusal") ~= 0 then refusal = thread:get("last_refusal") end
+    if thread:get("last_refusal") ~= 0 then
+      refusal = thread:get("last_refusal")
+      io.stderr:write("sdk-batch.lua: a batch was answered " .. refusal .. ": " .. thread:get("refusal_body") .. "\n")
+    end
   end
   io.write(string.format('WRK_JSON {"duration_us":%d,"accepted":%d,"other":%d,"refusal":%d,"p50":%d,"p99":%d}\n',
     summary.duration, totals.accepted, totals.other, refusal, latency:percentile(50), latency:percentile(99)))
