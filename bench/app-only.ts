@@ -3,14 +3,11 @@
  * limit, validation, error envelope) wired as src/index.ts does, but ingest goes to a store that
  * keeps nothing. It sits between the bare Bun.serve ceiling and the service in the benchmark
  * table, to show how much of the gap is the framework and how much is storage.
- *
- * BENCH_WITHOUT=metrics,cors,... leaves those per-request hooks out (createApp's withoutHooks),
- * for bench/hooks.ts to measure what each costs.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createApp, PER_REQUEST_HOOKS, type PerRequestHook } from "../src/app";
+import { createApp } from "../src/app";
 import { parseConfig } from "../src/config";
 import type { EventStore } from "../src/db/interfaces";
 import { open as openSqlite } from "../src/db/sqlite";
@@ -30,10 +27,6 @@ const discard: EventStore = {
   health: async () => ({ status: "ok" }),
   close: async () => undefined,
 };
-const withoutHooks = (process.env.BENCH_WITHOUT ?? "").split(",").filter((name) => name !== "");
-for (const name of withoutHooks) {
-  if (!PER_REQUEST_HOOKS.includes(name as PerRequestHook)) throw new Error(`BENCH_WITHOUT: ${name} is not one of ${PER_REQUEST_HOOKS.join(", ")}`);
-}
 const readSide = await openSqlite(config);
 const retention = new RetentionJob({ pruner: readSide.pruner, retentionDays: undefined, intervalMs: 3_600_000, logger });
 const app = createApp({
@@ -45,7 +38,6 @@ const app = createApp({
   logger,
   sdk: await buildSdk(),
   dashboard: await buildDashboard(),
-  withoutHooks: withoutHooks as PerRequestHook[],
 }).listen({ hostname: "127.0.0.1", port: config.port, maxRequestBodySize: Number.MAX_SAFE_INTEGER });
 process.stdout.write(`listening on ${app.server?.port}\n`);
 // Nothing here needs a graceful stop: the read-side database is scratch.
