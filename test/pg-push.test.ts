@@ -10,11 +10,11 @@ const ORIGIN_COLUMNS = ["path", "referrer", "utm_source", "utm_medium", "utm_cam
 
 // PostgreSQL only: runs when TEST_DATABASE_URL is set (.ci/run starts a throw-away server).
 
-/** The statements about user_events; the rest create the rollup tables (3 tables, 2 indexes). */
+/** The statements about user_events; the rest create the rollup tables (2 tables, 1 index). */
 function ofUserEvents(statements: readonly string[]): string[] {
   return statements.filter((statement) => statement.includes('"user_events"'));
 }
-const ROLLUP_STATEMENTS = 5;
+const ROLLUP_STATEMENTS = 3;
 
 describe.if(postgresBackend !== undefined)("PostgreSQL push-on-boot", () => {
   let db: TestDatabase;
@@ -51,7 +51,7 @@ describe.if(postgresBackend !== undefined)("PostgreSQL push-on-boot", () => {
       try {
         expect(store.pushed.statements[0]).toBe(`CREATE SCHEMA "${schema}";`);
         const [row] = await db.exec(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = '${schema}'`);
-        expect(row!.n).toBe(4); // user_events and the three rollup tables
+        expect(row!.n).toBe(3); // user_events and the two rollup tables
       } finally {
         await store.close();
         await db.exec(`DROP SCHEMA ${schema} CASCADE`);
@@ -75,7 +75,7 @@ describe.if(postgresBackend !== undefined)("PostgreSQL push-on-boot", () => {
       `);
       const store = await open();
       try {
-        expect(store.pushed.statements.every((statement) => /"(user_events|rollup_counts|rollup_sessions|rollup_backfill)"/.test(statement))).toBe(true);
+        expect(store.pushed.statements.every((statement) => /"(user_events|rollup_counts|rollup_backfill)"/.test(statement))).toBe(true);
         expect(await db.exec("SELECT note FROM calm_orders")).toEqual([{ note: "kept" }]);
         expect(await db.exec("SELECT nextval('invoice_numbers')::int AS n")).toEqual([{ n: 1 }]);
         expect(await db.exec(`SELECT legacy FROM ${other}.user_events`)).toEqual([{ legacy: "untouched" }]);

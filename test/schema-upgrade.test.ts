@@ -92,8 +92,6 @@ describe("a database written by the previous release is upgraded additively on b
       "CREATE TABLE `rollup_backfill`",
       "CREATE TABLE `rollup_counts`",
       "CREATE UNIQUE INDEX `ux_rollup_counts_bucket` ON `rollup_counts`",
-      "CREATE TABLE `rollup_sessions`",
-      "CREATE UNIQUE INDEX `ux_rollup_sessions_bucket_session` ON `rollup_sessions`",
     ]);
     await store.close();
   });

@@ -35,7 +35,10 @@ export function insertRows(databaseUrl: string, rows: Iterable<{ session_id: str
   return count;
 }
 
-/** Runs the service's own rollup backfill to the end (as the server does in the background after an upgrade). */
+/**
+ * Runs the service's own rollup backfill to the end, then counts the sessions of every closed
+ * bucket (as the server does in the background after an upgrade).
+ */
 export async function rollUpStoredEvents(databaseUrl: string, chunkRows = 50_000): Promise<{ rows: number; seconds: number }> {
   const database = await openSqlite(parseConfig({ DATABASE_URL: databaseUrl }));
   const started = performance.now();
@@ -46,6 +49,7 @@ export async function rollUpStoredEvents(databaseUrl: string, chunkRows = 50_000
       rows += step.rows;
       if (step.complete) break;
     }
+    while ((await database.rollups.countSessions(new Date(), 500)).found === 500);
   } finally {
     await database.close();
   }

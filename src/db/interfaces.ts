@@ -1,4 +1,5 @@
 import type { AppendResult, BucketCount, BucketCountQuery, EventFilter, EventPosition, NewEvent, StoredEvent, TopValue, TopValuesQuery } from "./model";
+import type { CountedSessions } from "./rollup";
 import type { StorageListener, StoreHealth } from "./write-health";
 import type { WriteStats } from "./write-queue";
 
@@ -35,6 +36,11 @@ export interface EventReader {
    * buckets; undefined while the backfill is still under way (see ./rollup.ts).
    */
   rolledUpByBucket(query: BucketCountQuery): Promise<BucketCount[] | undefined>;
+  /**
+   * Up to `maxBuckets` closed buckets (ended at or before `before`) whose sessions are not
+   * counted, oldest first, counted from the rows in one snapshot (for the sessions job, ./rollup.ts).
+   */
+  countSessions(before: Date, maxBuckets: number): Promise<CountedSessions[]>;
   /** The most frequent values, most frequent first (ties: more sessions, then the value's JSON text). */
   topValues(query: TopValuesQuery): Promise<TopValue[]>;
   /**
@@ -56,6 +62,12 @@ export interface BackfillStep {
 /** Brings events stored before the rollups existed into them, a bounded number at a time. */
 export interface RollupBackfiller {
   backfillStep(maxRows: number): Promise<BackfillStep>;
+  /**
+   * Counts the sessions of up to `maxBuckets` closed buckets that lack them (on a reader) and
+   * stores them (on the write path) where the bucket has not changed since. `found`: buckets
+   * found lacking them; `stored`: buckets that took their count.
+   */
+  countSessions(before: Date, maxBuckets: number): Promise<{ found: number; stored: number }>;
 }
 
 /** Deletes old events for retention, a bounded number at a time so writers are never held up long. */

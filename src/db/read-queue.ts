@@ -1,5 +1,6 @@
 import { StoreBusyError } from "./errors";
 import type { EventReader } from "./interfaces";
+import type { CountedSessions } from "./rollup";
 import type { BucketCount, BucketCountQuery, EventFilter, EventPosition, StoredEvent, TopValue, TopValuesQuery } from "./model";
 
 export interface ReadQueueOptions {
@@ -41,6 +42,10 @@ export class QueuedReader implements EventReader {
 
   rolledUpByBucket(query: BucketCountQuery): Promise<BucketCount[] | undefined> {
     return this.run((reader) => reader.rolledUpByBucket(query), false);
+  }
+
+  countSessions(before: Date, maxBuckets: number): Promise<CountedSessions[]> {
+    return this.run((reader) => reader.countSessions(before, maxBuckets), false);
   }
 
   topValues(query: TopValuesQuery): Promise<TopValue[]> {

@@ -157,6 +157,7 @@ for (const backend of backends) {
         const countingReader: EventReader = {
           countByBucket: (query) => built.reader.countByBucket(query),
           bucketCounts: (query) => built.reader.bucketCounts(query),
+          countSessions: (before, maxBuckets) => built.reader.countSessions(before, maxBuckets),
           rolledUpByBucket: (query) => built.reader.rolledUpByBucket(query),
           topValues: (query) => built.reader.topValues(query),
           listNewestFirst: (filter: EventFilter, after: EventPosition | undefined, limit: number) => {

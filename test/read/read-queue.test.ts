@@ -25,6 +25,7 @@ function heldReader() {
   const reader: EventReader = {
     countByBucket: () => hold([]),
     bucketCounts: () => hold([]),
+    countSessions: () => hold([]),
     rolledUpByBucket: () => hold([]),
     topValues: () => hold([]),
     listNewestFirst: () => hold([] as StoredEvent[]),
@@ -69,6 +70,7 @@ describe("the read queue bounds concurrency and refuses past its bound", () => {
         return [];
       },
       bucketCounts: async () => [],
+      countSessions: async () => [],
       rolledUpByBucket: async () => [],
       topValues: async () => [],
       listNewestFirst: async () => [],

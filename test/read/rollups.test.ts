@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import type { BucketCount } from "../../src/db/model";
-import { ROLLUP_GRAINS_MS } from "../../src/db/rollup";
+import { ROLLUP_GRAINS_MS, UNCOUNTED_SESSIONS } from "../../src/db/rollup";
 import { EVENT_TYPES } from "../../src/events/model";
 import { RollupBackfillJob } from "../../src/rollups/backfill-job";
 import { ADMIN_TOKEN, buildApp, closeApps, silentLogger, type TestApp } from "../support/app";
@@ -11,8 +11,20 @@ import { DAY_MS, HOUR_MS, MINUTE_MS, seedEvents } from "../support/events";
 const T0 = Date.UTC(2024, 4, 1);
 const SPAN = 3 * DAY_MS;
 
-/** Rollups and raw rows, side by side, for every grain over the whole seeded span (whole buckets). */
+/** Every seeded bucket has closed by then. */
+const LATER = new Date(T0 + SPAN + 2 * DAY_MS);
+
+/** Counts the sessions of every closed bucket that lacks them, as the background job does. */
+async function countAllSessions(built: TestApp): Promise<void> {
+  while ((await built.rollups.countSessions(LATER, 50)).found === 50);
+}
+
+/**
+ * The stored rollup itself (once the sessions of every bucket are counted) and the raw rows, side
+ * by side, for one grain over the whole seeded span (whole buckets).
+ */
 async function bothWays(built: TestApp, bucketMs: number) {
+  await countAllSessions(built);
   const query = { from: new Date(T0 - DAY_MS), to: new Date(T0 + SPAN + DAY_MS), bucketMs };
   const rolled = await built.reader.rolledUpByBucket(query);
   const raw = await built.reader.countByBucket(query);
@@ -40,7 +52,7 @@ for (const backend of backends) {
         const built = await buildApp(backend, { ADMIN_TOKEN });
         await fc.assert(
           fc.asyncProperty(fc.array(randomEvents, { minLength: 1, maxLength: 4 }), async (batches) => {
-            for (const table of ["user_events", "rollup_counts", "rollup_sessions"]) await built.db.exec(`DELETE FROM ${table}`);
+            for (const table of ["user_events", "rollup_counts"]) await built.db.exec(`DELETE FROM ${table}`);
             for (const batch of batches) await seedEvents(built.store, batch.map((e) => ({ ...e, createdAt: T0 + e.offset })));
             for (const bucketMs of ROLLUP_GRAINS_MS) {
               const { rolled, raw } = await bothWays(built, bucketMs);
@@ -62,6 +74,35 @@ for (const backend of backends) {
         expect(await failed.then(() => "stored", () => "refused")).toBe("refused");
         const { rolled } = await bothWays(built, HOUR_MS);
         expect(rolled).toEqual([{ bucketStart: T0, eventType: "card_click", count: 1, sessions: 1 }]);
+      });
+    });
+
+    describe("distinct sessions are counted once a bucket has closed, and again after it changes", () => {
+      test("until counted (and after a change) the bucket is read from the rows; a bucket still open is never counted", async () => {
+        const built = await buildApp(backend, { ADMIN_TOKEN });
+        const hour = { from: new Date(T0), to: new Date(T0 + HOUR_MS), bucketMs: HOUR_MS };
+        await seedEvents(built.store, [
+          { eventType: "card_click", sessionId: "a", createdAt: T0 + 1 },
+          { eventType: "card_click", sessionId: "a", createdAt: T0 + 2 },
+          { eventType: "card_click", sessionId: "b", createdAt: T0 + 3 },
+        ]);
+        const exact = [{ bucketStart: T0, eventType: "card_click", count: 3, sessions: 2 }];
+        expect(await built.reader.rolledUpByBucket(hour)).toEqual([{ ...exact[0]!, sessions: UNCOUNTED_SESSIONS }]);
+        expect(await built.reader.bucketCounts(hour)).toEqual(exact);
+        // Not closed yet at T0 + 59 min: nothing is counted.
+        expect(await built.rollups.countSessions(new Date(T0 + 59 * MINUTE_MS), 50)).toEqual({ found: 0, stored: 0 });
+        // The hour has closed (the day has not): the hour is counted, the day is not.
+        expect(await built.rollups.countSessions(new Date(T0 + HOUR_MS), 50)).toEqual({ found: 1, stored: 1 });
+        expect(await built.reader.rolledUpByBucket(hour)).toEqual(exact);
+        expect(await built.reader.rolledUpByBucket({ from: new Date(T0), to: new Date(T0 + DAY_MS), bucketMs: DAY_MS })).toEqual([
+          { ...exact[0]!, sessions: UNCOUNTED_SESSIONS },
+        ]);
+        // A late event into the counted hour: its sessions are to be counted again, answers stay exact.
+        await seedEvents(built.store, [{ eventType: "card_click", sessionId: "c", createdAt: T0 + 4 }]);
+        expect(await built.reader.rolledUpByBucket(hour)).toEqual([{ bucketStart: T0, eventType: "card_click", count: 4, sessions: UNCOUNTED_SESSIONS }]);
+        expect(await built.reader.bucketCounts(hour)).toEqual([{ bucketStart: T0, eventType: "card_click", count: 4, sessions: 3 }]);
+        await countAllSessions(built);
+        expect(await built.reader.rolledUpByBucket(hour)).toEqual([{ bucketStart: T0, eventType: "card_click", count: 4, sessions: 3 }]);
       });
     });
 
@@ -114,7 +155,8 @@ for (const backend of backends) {
         // Ingest goes on meanwhile, into buckets the backfill is also filling.
         const during = Array.from({ length: 60 }, (_, i) => ({ eventType: EVENT_TYPES[i % 3]!, sessionId: `new-${i % 4}`, createdAt: T0 + i * 37 * MINUTE_MS }));
         for (let i = 0; i < during.length; i += 10) await seedEvents(built.store, during.slice(i, i + 10));
-        await job.finished;
+        await job.backfilled;
+        await job.stop();
 
         for (const bucketMs of ROLLUP_GRAINS_MS) {
           const { rolled, raw } = await bothWays(built, bucketMs);

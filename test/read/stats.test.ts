@@ -42,7 +42,6 @@ for (const backend of backends) {
             await db.exec("DELETE FROM user_events");
             // The rollups go with the rows they count (a DELETE by hand does not touch them).
             await db.exec("DELETE FROM rollup_counts");
-            await db.exec("DELETE FROM rollup_sessions");
             await seedEvents(store, events.map((e) => ({ eventType: e.eventType, sessionId: e.sessionId, createdAt: T0 + e.offset })));
             const width = BUCKET_WIDTHS_MS[q.bucket];
             const from = T0 + q.from;

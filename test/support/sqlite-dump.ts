@@ -5,7 +5,7 @@ import type { Database } from "bun:sqlite";
  * every table (blobs as hex), in a stable order. Two equal dumps mean nothing was changed.
  */
 /** The service's rollup tables (src/db/rollup.ts), created by the same push as user_events. */
-export const ROLLUP_TABLES = ["rollup_backfill", "rollup_counts", "rollup_sessions"];
+export const ROLLUP_TABLES = ["rollup_backfill", "rollup_counts"];
 
 export function dump(db: Database, { except = [] as string[] } = {}): string {
   const objects = db

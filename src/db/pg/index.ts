@@ -6,7 +6,7 @@ import { QueuedReader } from "../read-queue";
 import { PgEventPruner } from "./pruner";
 import { pushPgSchema } from "./push";
 import { PgEventReader } from "./reader";
-import { markBackfillSql } from "./rollup";
+import { markBackfillSql, storeSessionsSql } from "./rollup";
 import { rollupTablesIn, userEventsIn } from "./schema";
 import { PgEventStore, pgBackfillStep } from "./store";
 
@@ -47,7 +47,7 @@ export async function open(config: PgConfig): Promise<EventDatabase> {
   const table = userEventsIn(config.databaseSchema);
   const rollups = rollupTablesIn(config.databaseSchema);
   try {
-    const pushed = await pushPgSchema(db, config.databaseSchema, [table, rollups.counts, rollups.sessions, rollups.backfill]);
+    const pushed = await pushPgSchema(db, config.databaseSchema, [table, rollups.counts, rollups.backfill]);
     await db.execute(markBackfillSql(rollups, table));
     const store = new PgEventStore(client, db, table, rollups, {
       deadlineMs: config.databaseConnectTimeoutMs + config.databaseStatementTimeoutMs,
@@ -56,11 +56,20 @@ export async function open(config: PgConfig): Promise<EventDatabase> {
     });
     // One view per read connection: the queue keeps at most that many reads in flight on the pool.
     const reads = new PgEventReader(drizzle({ client: readClient }), table, rollups);
+    const reader = new QueuedReader({ readers: Array.from({ length: config.databaseReadPoolSize }, () => reads), maxQueued: config.maxQueuedReads });
     return {
       store,
-      reader: new QueuedReader({ readers: Array.from({ length: config.databaseReadPoolSize }, () => reads), maxQueued: config.maxQueuedReads }),
+      reader,
       pruner: new PgEventPruner(db, table, rollups),
-      rollups: { backfillStep: (maxRows) => pgBackfillStep(db, table, rollups, maxRows) },
+      rollups: {
+        backfillStep: (maxRows) => pgBackfillStep(db, table, rollups, maxRows),
+        async countSessions(before, maxBuckets) {
+          const counted = await reader.countSessions(before, maxBuckets);
+          if (counted.length === 0) return { found: 0, stored: 0 };
+          const [row] = await db.execute<{ stored: number }>(storeSessionsSql(rollups, counted));
+          return { found: counted.length, stored: Number(row?.stored ?? 0) };
+        },
+      },
       pushed,
       async close() {
         await store.close();

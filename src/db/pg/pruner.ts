@@ -24,13 +24,12 @@ export class PgEventPruner implements EventPruner {
     return this.db.transaction(async (tx) => {
       const [state] = await tx.execute<{ upto: number; done: number }>(lockBackfillSql(this.rollups));
       const progress = { upto: Number(state?.upto ?? 0), done: Number(state?.done ?? 0) };
-      const gone = await tx.execute<{ id: number; event_type: string; session_id: string; created_at: string }>(deleteChunkSql(this.table, types, cutoff, maxRows));
+      const gone = await tx.execute<{ id: number; event_type: string; created_at: string }>(deleteChunkSql(this.table, types, cutoff, maxRows));
       const counted = gone.filter((row) => Number(row.id) <= progress.done || Number(row.id) > progress.upto);
       if (counted.length > 0) {
         await tx.execute(
-          rollupRemoveSql(this.rollups, this.table, {
+          rollupRemoveSql(this.rollups, {
             eventTypes: counted.map((row) => row.event_type),
-            sessionIds: counted.map((row) => row.session_id),
             createdAt: counted.map((row) => new Date(row.created_at).toISOString()),
           }),
         );
@@ -52,5 +51,5 @@ export function deleteChunkSql(t: PgUserEvents, eventTypes: readonly string[], c
       WHERE ${t.eventType} = ANY(${sql.param(eventTypes)}::varchar[]) AND ${t.createdAt} < ${cutoff.toISOString()}::timestamptz
       LIMIT ${maxRows}
     ))
-    RETURNING ${t.id} AS id, ${t.eventType} AS event_type, ${t.sessionId} AS session_id, ${t.createdAt} AS created_at`;
+    RETURNING ${t.id} AS id, ${t.eventType} AS event_type, ${t.createdAt} AS created_at`;
 }

@@ -2,7 +2,8 @@ import { and, desc, type SQL, sql } from "drizzle-orm";
 import type { BunSQLDatabase } from "drizzle-orm/bun-sql";
 import type { EventReader } from "../interfaces";
 import { keysetConditions } from "../keyset";
-import { combineBucketCounts } from "../rollup";
+import { combineBucketCounts, type CountedSessions } from "../rollup";
+import { countSessionsSql } from "./rollup";
 import type { BucketCount, BucketCountQuery, EventFilter, EventPosition, StoredEvent, TopValue, TopValuesQuery } from "../model";
 import type { PgRollupTables, PgUserEvents } from "./schema";
 
@@ -50,6 +51,19 @@ export class PgEventReader implements EventReader {
       WHERE bucket_ms = ${bucketMs} AND bucket_start >= ${from.getTime()} AND bucket_start < ${to.getTime()} AND events > 0 ${types}
       ORDER BY bucket_start, event_type COLLATE "C"`);
     return rows.map((row) => ({ bucketStart: Number(row.bucket_start), eventType: String(row.event_type), count: Number(row.count), sessions: Number(row.sessions) }));
+  }
+
+  async countSessions(before: Date, maxBuckets: number): Promise<CountedSessions[]> {
+    const rows = await this.db.execute<{ bucket_ms: number; event_type: string; bucket_start: number; events: number; sessions: number }>(
+      countSessionsSql(this.rollups, this.table, before.getTime(), maxBuckets),
+    );
+    return rows.map((row) => ({
+      bucketMs: Number(row.bucket_ms),
+      eventType: String(row.event_type),
+      bucketStart: Number(row.bucket_start),
+      events: Number(row.events),
+      sessions: Number(row.sessions),
+    }));
   }
 
   async topValues(query: TopValuesQuery): Promise<TopValue[]> {

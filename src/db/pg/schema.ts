@@ -85,16 +85,6 @@ function defineRollups(table: typeof pgTable) {
       },
       (t) => [uniqueIndex("ux_rollup_counts_bucket").on(t.bucketMs, t.eventType, t.bucketStart)],
     ),
-    sessions: table(
-      "rollup_sessions",
-      {
-        bucketMs: bigint("bucket_ms", { mode: "number" }).notNull(),
-        eventType: varchar("event_type", { length: 50 }).notNull(),
-        bucketStart: bigint("bucket_start", { mode: "number" }).notNull(),
-        sessionId: varchar("session_id", { length: 64 }).notNull(),
-      },
-      (t) => [uniqueIndex("ux_rollup_sessions_bucket_session").on(t.bucketMs, t.eventType, t.bucketStart, t.sessionId)],
-    ),
     backfill: table("rollup_backfill", {
       id: integer("id").primaryKey(),
       uptoId: bigint("upto_id", { mode: "number" }).notNull(),

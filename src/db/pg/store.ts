@@ -113,10 +113,9 @@ export class PgEventStore extends QueuedEventStore {
         ${sql.join(originArrays, sql`, `)})
         AS batch (session_id, event_type, payload, created_at, event_id, occurred_at, ${sql.join(originNames, sql`, `)})
       ON CONFLICT (${sql.identifier(t.eventId.name)}) DO NOTHING
-      RETURNING ${sql.identifier(t.eventId.name)} AS event_id, ${sql.identifier(t.eventType.name)} AS event_type,
-        ${sql.identifier(t.sessionId.name)} AS session_id, ${sql.identifier(t.createdAt.name)} AS created_at
+      RETURNING ${sql.identifier(t.eventId.name)} AS event_id, ${sql.identifier(t.eventType.name)} AS event_type, ${sql.identifier(t.createdAt.name)} AS created_at
     ),
-    ${rollupAddCtes(this.rollups, sql`SELECT event_type, session_id, created_at FROM inserted`)}
+    ${rollupAddCtes(this.rollups, sql`SELECT event_type, created_at FROM inserted`)}
     SELECT event_id FROM inserted`;
   }
 }

@@ -4,6 +4,7 @@ import { drizzle } from "drizzle-orm/bun-sqlite";
 import { backfillChunk, type RolledEvent, SqliteRollupWriter } from "./rollup";
 import * as schema from "./schema";
 import { type NewEvent, ORIGIN_FIELDS } from "../model";
+import type { CountedSessions } from "../rollup";
 import type { CommitResult } from "../write-queue";
 
 /**
@@ -13,6 +14,7 @@ import type { CommitResult } from "../write-queue";
 export class SqliteBatchWriter {
   private readonly writeAll: (rows: readonly NewEvent[]) => number[];
   private readonly backfillAll: (maxRows: number) => { rows: number; complete: boolean };
+  private readonly storeSessionsAll: (buckets: readonly CountedSessions[]) => number;
   private readonly pause = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
 
   /**
@@ -59,6 +61,7 @@ export class SqliteBatchWriter {
       return duplicates;
     }).immediate;
     this.backfillAll = sqlite.transaction((maxRows: number) => backfillChunk(sqlite, rollups, maxRows)).immediate;
+    this.storeSessionsAll = sqlite.transaction((buckets: readonly CountedSessions[]) => rollups.sessionsCounted(buckets)).immediate;
   }
 
   /**
@@ -67,6 +70,11 @@ export class SqliteBatchWriter {
    */
   backfill(maxRows: number): { rows: number; complete: boolean } {
     return this.retryBusy(() => this.backfillAll(maxRows));
+  }
+
+  /** Stores sessions counted on a reader, in one short transaction; resolves how many buckets took theirs. */
+  storeSessions(buckets: readonly CountedSessions[]): number {
+    return this.retryBusy(() => this.storeSessionsAll(buckets));
   }
 
   /** Inserts every row in one transaction; throws, having stored nothing, on failure. */

@@ -60,7 +60,13 @@ export async function open(config: SqliteConfig): Promise<EventDatabase> {
     store,
     reader,
     pruner,
-    rollups: { backfillStep: (maxRows) => store.backfillRollups(maxRows) },
+    rollups: {
+      backfillStep: (maxRows) => store.backfillRollups(maxRows),
+      async countSessions(before, maxBuckets) {
+        const counted = await reader.countSessions(before, maxBuckets);
+        return { found: counted.length, stored: counted.length === 0 ? 0 : await store.storeSessions(counted) };
+      },
+    },
     pushed,
     databaseFile: inMemory ? undefined : config.databaseUrl,
     async close() {

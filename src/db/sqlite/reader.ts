@@ -5,8 +5,8 @@ import type { EventReader } from "../interfaces";
 import { keysetConditions } from "../keyset";
 import type { BucketCount, BucketCountQuery, EventFilter, EventPosition, StoredEvent, TopValue, TopValuesQuery } from "../model";
 import { storedEventTypes } from "./event-types";
-import { combineBucketCounts } from "../rollup";
-import { backfillState } from "./rollup";
+import { combineBucketCounts, type CountedSessions } from "../rollup";
+import { backfillState, countSessions } from "./rollup";
 import { userEvents } from "./schema";
 
 /**
@@ -108,6 +108,11 @@ export class SqliteEventReader implements EventReader {
       .orderBy(desc(userEvents.createdAt), desc(userEvents.id))
       .limit(limit)
       .all();
+  }
+
+  async countSessions(before: Date, maxBuckets: number): Promise<CountedSessions[]> {
+    // One read transaction: each bucket's events and its rows are of the same moment.
+    return this.sqlite.transaction(() => countSessions(this.sqlite, before.getTime(), maxBuckets)).deferred();
   }
 
   async topValues(query: TopValuesQuery): Promise<TopValue[]> {

@@ -49,6 +49,9 @@ async function handle(request: ReaderRequest): Promise<ReaderReply> {
         const { from, to, bucketMs, eventTypes } = request;
         return { kind: "rolled", counts: await reader.rolledUpByBucket({ from: new Date(from), to: new Date(to), bucketMs, eventTypes }) };
       }
+      case "sessions":
+        if (!reader) return { kind: "failed", message: "the reader is not open" };
+        return { kind: "sessions", buckets: await reader.countSessions(new Date(request.before), request.maxBuckets) };
       case "top": {
         if (!reader) return { kind: "failed", message: "the reader is not open" };
         const { from, to, ...rest } = request.query;

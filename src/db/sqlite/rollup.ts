@@ -1,5 +1,5 @@
 import type { Database, Statement } from "bun:sqlite";
-import { ROLLUP_GRAINS_MS } from "../rollup";
+import { type CountedSessions, ROLLUP_GRAINS_MS, UNCOUNTED_SESSIONS } from "../rollup";
 
 /** What a rollup needs of one event. */
 export interface RolledEvent {
@@ -14,93 +14,65 @@ interface BucketDelta {
   eventType: string;
   bucketStart: number;
   events: number;
-  sessions: number;
-  /** Distinct sessions of this bucket among the events given. */
-  sessionIds: Set<string>;
 }
 
-/** The events grouped per rolled-up bucket (of one grain, or of every grain), with their distinct sessions. */
-function deltasOf(events: readonly RolledEvent[], ...grains: number[]): BucketDelta[] {
+/** The events grouped per rolled-up bucket of every grain. */
+function deltasOf(events: readonly RolledEvent[]): BucketDelta[] {
   const buckets = new Map<string, BucketDelta>();
   for (const event of events) {
-    for (const bucketMs of grains.length ? grains : ROLLUP_GRAINS_MS) {
+    for (const bucketMs of ROLLUP_GRAINS_MS) {
       const bucketStart = Math.floor(event.createdAt / bucketMs) * bucketMs;
       const key = `${bucketMs}|${bucketStart}|${event.eventType}`;
-      let delta = buckets.get(key);
-      if (!delta) buckets.set(key, (delta = { bucketMs, eventType: event.eventType, bucketStart, events: 0, sessions: 0, sessionIds: new Set() }));
-      delta.events += 1;
-      delta.sessionIds.add(event.sessionId);
+      const delta = buckets.get(key);
+      if (delta) delta.events += 1;
+      else buckets.set(key, { bucketMs, eventType: event.eventType, bucketStart, events: 1 });
     }
   }
   return [...buckets.values()];
 }
 
 /**
- * Keeps rollup_counts and rollup_sessions in step with user_events, inside the caller's
- * transaction: `added` after inserting events (ingest, backfill), `removed` after deleting them
- * (retention). Work is per distinct bucket and (bucket, session) pair of the events given, not
- * per event: a batch of 512 events from a few dozen sessions touches a few dozen pairs.
+ * Keeps rollup_counts in step with user_events, inside the caller's transaction: `added` after
+ * inserting events (ingest, backfill), `removed` after deleting them (retention). One upsert per
+ * (grain, type, bucket) the events touch, whatever their number: a 512-event commit of three
+ * types within one hour is six statements. A changed bucket's sessions become UNCOUNTED_SESSIONS
+ * until the sessions job counts them again (../rollup.ts).
  */
 export class SqliteRollupWriter {
-  private readonly insertPair: Statement;
-  private readonly deletePair: Statement;
-  private readonly sessionStillSeen: Statement;
   private readonly addCounts: Statement;
   private readonly dropEmpty: Statement;
+  private readonly storeSessions: Statement;
 
   constructor(sqlite: Database) {
-    this.insertPair = sqlite.prepare(
-      "INSERT INTO rollup_sessions (bucket_ms, event_type, bucket_start, session_id) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
-    );
-    this.deletePair = sqlite.prepare("DELETE FROM rollup_sessions WHERE bucket_ms = ?1 AND event_type = ?2 AND bucket_start = ?3 AND session_id = ?4");
-    // Through ix_user_events_session_id: a session has few events, so this is a handful of rows.
-    this.sessionStillSeen = sqlite.prepare(
-      "SELECT 1 FROM user_events WHERE session_id = ?1 AND event_type = ?2 AND created_at >= ?3 AND created_at < ?4 LIMIT 1",
-    );
     this.addCounts = sqlite.prepare(
-      `INSERT INTO rollup_counts (bucket_ms, event_type, bucket_start, events, sessions) VALUES (?1, ?2, ?3, ?4, ?5)
-       ON CONFLICT (bucket_ms, event_type, bucket_start) DO UPDATE SET events = events + excluded.events, sessions = sessions + excluded.sessions`,
+      `INSERT INTO rollup_counts (bucket_ms, event_type, bucket_start, events, sessions) VALUES (?1, ?2, ?3, ?4, ${UNCOUNTED_SESSIONS})
+       ON CONFLICT (bucket_ms, event_type, bucket_start) DO UPDATE SET events = events + excluded.events, sessions = ${UNCOUNTED_SESSIONS}`,
     );
     this.dropEmpty = sqlite.prepare("DELETE FROM rollup_counts WHERE bucket_ms = ?1 AND event_type = ?2 AND bucket_start = ?3 AND events <= 0");
+    // Only if the bucket is as it was when its sessions were counted (see ../rollup.ts).
+    this.storeSessions = sqlite.prepare(
+      `UPDATE rollup_counts SET sessions = ?5 WHERE bucket_ms = ?1 AND event_type = ?2 AND bucket_start = ?3 AND events = ?4 AND sessions = ${UNCOUNTED_SESSIONS}`,
+    );
   }
 
-  /**
-   * Counts events just inserted; a session is counted once per bucket, however many events it
-   * sends. Grains go finest first: a (bucket, session) pair that already existed implies the
-   * pair of the bucket containing it exists too (both are added together, and retention removes
-   * the coarser one only when no event of the session is left in it), so that insert is skipped.
-   * Measured in bench/rollups.ts; it saves the day inserts of sessions spanning several commits.
-   */
+  /** Counts events just inserted. */
   added(events: readonly RolledEvent[]): void {
-    let existed = new Set<string>();
-    for (const [grain, bucketMs] of ROLLUP_GRAINS_MS.entries()) {
-      const coarser = ROLLUP_GRAINS_MS[grain + 1];
-      const existing = new Set<string>();
-      for (const delta of deltasOf(events, bucketMs)) {
-        for (const sessionId of delta.sessionIds) {
-          const key = `${delta.eventType}|${delta.bucketStart}|${sessionId}`;
-          if (existed.has(key) || this.insertPair.run(bucketMs, delta.eventType, delta.bucketStart, sessionId).changes === 0) {
-            if (coarser !== undefined) existing.add(`${delta.eventType}|${Math.floor(delta.bucketStart / coarser) * coarser}|${sessionId}`);
-          } else delta.sessions += 1;
-        }
-        this.addCounts.run(bucketMs, delta.eventType, delta.bucketStart, delta.events, delta.sessions);
-      }
-      existed = existing;
-    }
+    for (const delta of deltasOf(events)) this.addCounts.run(delta.bucketMs, delta.eventType, delta.bucketStart, delta.events);
   }
 
-  /** Uncounts events just deleted; a session leaves a bucket once none of its events there remain. */
+  /** Uncounts events just deleted; a bucket left without events is removed. */
   removed(events: readonly RolledEvent[]): void {
     for (const delta of deltasOf(events)) {
-      for (const sessionId of delta.sessionIds) {
-        if (this.sessionStillSeen.get(sessionId, delta.eventType, delta.bucketStart, delta.bucketStart + delta.bucketMs) === null) {
-          this.deletePair.run(delta.bucketMs, delta.eventType, delta.bucketStart, sessionId);
-          delta.sessions += 1;
-        }
-      }
-      this.addCounts.run(delta.bucketMs, delta.eventType, delta.bucketStart, -delta.events, -delta.sessions);
+      this.addCounts.run(delta.bucketMs, delta.eventType, delta.bucketStart, -delta.events);
       this.dropEmpty.run(delta.bucketMs, delta.eventType, delta.bucketStart);
     }
+  }
+
+  /** Stores sessions counted on a reader; resolves how many buckets took theirs (the others changed since). */
+  sessionsCounted(buckets: readonly CountedSessions[]): number {
+    let stored = 0;
+    for (const b of buckets) stored += this.storeSessions.run(b.bucketMs, b.eventType, b.bucketStart, b.events, b.sessions).changes;
+    return stored;
   }
 }
 
@@ -139,4 +111,23 @@ export function backfillChunk(sqlite: Database, rollups: SqliteRollupWriter, max
   const done = rows.length < maxRows ? state.upto : rows.at(-1)!.id;
   sqlite.query("UPDATE rollup_backfill SET done_id = ?1 WHERE id = 1").run(done);
   return { rows: rows.length, complete: done >= state.upto };
+}
+
+/**
+ * Closed buckets whose sessions are not counted (ended at or before `before`), oldest first, with
+ * their distinct sessions counted from the rows, all in the caller's one read transaction, so
+ * `events` is what the rollup held when the rows were read. Runs on a reader thread: a day of
+ * ten million events a month is a third of a million rows, never read while holding the write lock.
+ */
+export function countSessions(sqlite: Database, before: number, maxBuckets: number): CountedSessions[] {
+  return sqlite
+    .query<CountedSessions, [number, number]>(
+      `SELECT bucket_ms AS bucketMs, event_type AS eventType, bucket_start AS bucketStart, events,
+         (SELECT count(DISTINCT session_id) FROM user_events
+          WHERE user_events.event_type = rollup_counts.event_type
+            AND user_events.created_at >= rollup_counts.bucket_start AND user_events.created_at < rollup_counts.bucket_start + rollup_counts.bucket_ms) AS sessions
+       FROM rollup_counts WHERE sessions = ${UNCOUNTED_SESSIONS} AND bucket_start + bucket_ms <= ?1
+       ORDER BY bucket_ms, bucket_start LIMIT ?2`,
+    )
+    .all(before, maxBuckets);
 }

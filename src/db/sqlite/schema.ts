@@ -54,8 +54,8 @@ export const userEvents = sqliteTable(
 true satisfies SameShape<typeof userEvents.$inferSelect, StoredEvent>;
 true satisfies SameShape<Omit<typeof userEvents.$inferInsert, "id">, NewEvent>;
 
-// The rollups (../rollup.ts): per bucket of each grain, its events and distinct sessions, and the
-// sessions themselves. bucket_ms is the grain's width, bucket_start its epoch-ms start.
+// The rollups (../rollup.ts): per bucket of each grain, its events and distinct sessions
+// (UNCOUNTED_SESSIONS until counted). bucket_ms is the grain's width, bucket_start its epoch-ms start.
 export const rollupCounts = sqliteTable(
   "rollup_counts",
   {
@@ -66,17 +66,6 @@ export const rollupCounts = sqliteTable(
     sessions: integer("sessions").notNull(),
   },
   (table) => [uniqueIndex("ux_rollup_counts_bucket").on(table.bucketMs, table.eventType, table.bucketStart)],
-);
-
-export const rollupSessions = sqliteTable(
-  "rollup_sessions",
-  {
-    bucketMs: integer("bucket_ms").notNull(),
-    eventType: text("event_type", { length: 50 }).notNull(),
-    bucketStart: integer("bucket_start").notNull(),
-    sessionId: text("session_id", { length: 64 }).notNull(),
-  },
-  (table) => [uniqueIndex("ux_rollup_sessions_bucket_session").on(table.bucketMs, table.eventType, table.bucketStart, table.sessionId)],
 );
 
 /**

@@ -3,6 +3,7 @@ import { StoreUnavailableError } from "../errors";
 import { QueuedEventStore } from "../queued-store";
 import type { BackfillStep } from "../interfaces";
 import type { NewEvent } from "../model";
+import type { CountedSessions } from "../rollup";
 import { failureReason, type StoreHealth, type WriteHealth } from "../write-health";
 import type { CommitResult } from "../write-queue";
 import type { ConnectionOptions } from "./connection";
@@ -69,6 +70,11 @@ export class SqliteEventStore extends QueuedEventStore {
     return this.writer.backfill(maxRows);
   }
 
+  /** Stores sessions counted on a reader thread, on the writer's connection between commits. */
+  storeSessions(buckets: CountedSessions[]): Promise<number> {
+    return this.writer.storeSessions(buckets);
+  }
+
   /** Stops the threads, then closes the main connection. */
   protected async release(): Promise<void> {
     await this.stopThreads();
@@ -118,6 +124,7 @@ function inlineWriter(sqlite: Database, busyTimeoutMs: number): Writer {
       sqlite.run(`PRAGMA user_version = ${user_version}`);
     },
     backfill: async (maxRows) => writer.backfill(maxRows),
+    storeSessions: async (buckets) => writer.storeSessions(buckets),
     close: async () => undefined,
   };
 }

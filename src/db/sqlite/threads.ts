@@ -6,6 +6,7 @@ import { type ConnectionOptions, failureReasonOf } from "./connection";
 import { encodeRows } from "./batch-writer";
 import { decodeStoredRows } from "./stored-rows";
 import type { BackfillStep } from "../interfaces";
+import type { CountedSessions } from "../rollup";
 import type { CommitResult } from "../write-queue";
 import { WorkerChannel } from "./worker-channel";
 
@@ -15,8 +16,8 @@ type OpenRequest = { kind: "open"; options: ConnectionOptions; committed?: Share
 type CloseRequest = { kind: "close" };
 /** `code`: SQLite's error code, when the failure has one. */
 type ControlReply = { kind: "ready" } | { kind: "closed" } | { kind: "failed"; message: string; code?: string };
-export type WriterRequest = OpenRequest | CloseRequest | { kind: "commit"; rows: string } | { kind: "probe" } | { kind: "backfill"; maxRows: number };
-export type WriterReply = ControlReply | ({ kind: "committed" } & CommitResult) | { kind: "probed" } | ({ kind: "backfilled" } & BackfillStep);
+export type WriterRequest = OpenRequest | CloseRequest | { kind: "commit"; rows: string } | { kind: "probe" } | { kind: "backfill"; maxRows: number } | { kind: "sessions"; buckets: CountedSessions[] };
+export type WriterReply = ControlReply | ({ kind: "committed" } & CommitResult) | { kind: "probed" } | ({ kind: "backfilled" } & BackfillStep) | { kind: "stored"; stored: number };
 export type CheckpointerRequest = OpenRequest | CloseRequest | { kind: "failures" };
 /** `count`: checkpoints that failed (other than busy) since the thread started; `lastError`: what the latest said. */
 export type CheckpointerReply = ControlReply | { kind: "failures"; count: number; lastError: string | undefined };
@@ -30,9 +31,10 @@ export type ReaderRequest =
   | { kind: "buckets"; from: number; to: number; bucketMs: number; eventTypes?: readonly string[] }
   | { kind: "rolled"; from: number; to: number; bucketMs: number; eventTypes?: readonly string[] }
   | { kind: "list"; filter: FilterMessage; after?: EventPosition; limit: number }
+  | { kind: "sessions"; before: number; maxBuckets: number }
   | { kind: "top"; query: Omit<TopValuesQuery, "from" | "to"> & { from: number; to: number } };
 /** Top values cross as JSON values (structured clone keeps them as they are). */
-export type ReaderReply = ControlReply | { kind: "counts"; counts: BucketCount[] } | { kind: "rolled"; counts: BucketCount[] | undefined } | { kind: "rows"; rows: string } | { kind: "top"; values: TopValue[] };
+export type ReaderReply = ControlReply | { kind: "counts"; counts: BucketCount[] } | { kind: "rolled"; counts: BucketCount[] | undefined } | { kind: "rows"; rows: string } | { kind: "top"; values: TopValue[] } | { kind: "sessions"; buckets: CountedSessions[] };
 export type PushRequest = { kind: "push"; options: ConnectionOptions };
 export type PushReply = { kind: "pushed"; statements: string[] } | { kind: "unsafe"; statement: string } | { kind: "failed"; message: string };
 
@@ -44,6 +46,8 @@ export interface Writer {
   probe(): Promise<void>;
   /** Rolls up the next `maxRows` events stored before the rollups existed (see rollup.ts). */
   backfill(maxRows: number): Promise<BackfillStep>;
+  /** Stores sessions counted on a reader where the bucket has not changed since; resolves how many did. */
+  storeSessions(buckets: CountedSessions[]): Promise<number>;
   readonly alive: boolean;
   close(): Promise<void>;
 }
@@ -94,6 +98,11 @@ export async function startWriterThread(options: ConnectionOptions, committed: S
       const reply = await ask(channel, { kind: "backfill", maxRows });
       if (reply.kind === "backfilled") return { rows: reply.rows, complete: reply.complete };
       throw unavailable("could not backfill the rollups", reply);
+    },
+    async storeSessions(buckets) {
+      const reply = await ask(channel, { kind: "sessions", buckets });
+      if (reply.kind === "stored") return reply.stored;
+      throw unavailable("could not store counted sessions", reply);
     },
     close: () => thread.close(),
   };
@@ -150,6 +159,10 @@ export async function startReaderThread(options: ConnectionOptions): Promise<Eve
     async rolledUpByBucket({ from, to, bucketMs, eventTypes }) {
       const reply = await ask({ kind: "rolled", from: from.getTime(), to: to.getTime(), bucketMs, eventTypes });
       return reply.kind === "rolled" ? reply.counts : undefined;
+    },
+    async countSessions(before, maxBuckets) {
+      const reply = await ask({ kind: "sessions", before: before.getTime(), maxBuckets });
+      return reply.kind === "sessions" ? reply.buckets : [];
     },
     async topValues({ from, to, ...rest }) {
       const reply = await ask({ kind: "top", query: { ...rest, from: from.getTime(), to: to.getTime() } });

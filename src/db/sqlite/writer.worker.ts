@@ -76,6 +76,9 @@ function handle(request: WriterRequest): WriterReply {
         Atomics.add(committed, 0, rows.length);
         return { kind: "committed", ...result };
       }
+      case "sessions":
+        if (!writer) return { kind: "failed", message: "the writer is not open" };
+        return { kind: "stored", stored: writer.storeSessions(request.buckets) };
       case "backfill":
         if (!writer) return { kind: "failed", message: "the writer is not open" };
         return { kind: "backfilled", ...writer.backfill(request.maxRows) };
