@@ -30,6 +30,15 @@ try {
   db.close();
 
   const server = await startServer(env);
+  // Two events from a frontend that broke the tracking plan, through the API as a client sends them.
+  for (const payload of [{ position: 2, list: "recommended" }, { card_id: "c_104", position: -1 }]) {
+    const response = await fetch(`${server.url}/api/events`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ session_id: "s-broken-frontend", event_type: "card_click", payload }),
+    });
+    if (response.status !== 202) throw new Error(`a flagged sample event got ${response.status}`);
+  }
   const browser = await launchBrowser();
   try {
     const page = await browser.context.newPage();
@@ -39,6 +48,7 @@ try {
     await page.click("#signin button[type=submit]");
     await page.waitForSelector("#tail tbody tr");
     await page.waitForSelector("#top .top tbody tr");
+    await page.waitForSelector("#flagged tbody tr[data-event-id]");
     await page.screenshot({ path: OUTPUT, fullPage: true });
     process.stdout.write(`wrote ${OUTPUT}\n`);
   } finally {

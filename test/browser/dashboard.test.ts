@@ -153,6 +153,23 @@ describe.skipIf(!browserTestsEnabled())("the dashboard in Chromium", () => {
     await page.close();
   });
 
+  test("flagged events of the range are listed with what broke the tracking plan", async () => {
+    // A click without its required card_id and with a negative position: stored (PAYLOAD_SCHEMA=flag) and flagged.
+    const posted = await fetch(`${server.url}/api/events`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ session_id: "flagged-session", event_type: "card_click", payload: { position: -1 } }),
+    });
+    expect(posted.status).toBe(202);
+    const page = await openDashboard();
+    await signIn(page);
+    await page.waitForSelector("#flagged tbody tr[data-event-id]");
+    const rows = await page.$$eval("#flagged tbody tr", (rows) => rows.map((row) => [...row.children].slice(1).map((cell) => cell.textContent)));
+    // Only that event: every seeded one kept to the plan.
+    expect(rows).toEqual([["card_click", "flagged-session", "/payload/card_id is required; /payload/position must be at least 0"]]);
+    await page.close();
+  });
+
   test("on a phone-sized screen nothing scrolls sideways", async () => {
     const page = await openDashboard();
     await page.setViewportSize({ width: 390, height: 844 });

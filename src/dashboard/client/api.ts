@@ -53,6 +53,8 @@ export interface ListedEvent {
   event_type: string;
   payload: Record<string, unknown>;
   created_at: string;
+  /** What broke the tracking plan; null when nothing did (or payloads are not checked). */
+  violations?: { path: string; reason: string; message: string }[] | null;
   [field: string]: unknown;
 }
 

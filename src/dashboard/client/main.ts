@@ -66,6 +66,7 @@ async function refreshStats(): Promise<void> {
   chart.show(stats, range, types);
   sessionsChart.show(stats, range, types);
   await showTopValues(byId("top"), range, types);
+  await showFlagged(byId<HTMLTableElement>("flagged").tBodies[0]!, range);
   setStatus(`Updated ${new Date().toLocaleTimeString()}`);
 }
 
@@ -83,7 +84,7 @@ function guarded(task: () => Promise<unknown>): () => void {
 }
 
 const statsTick = guarded(refreshStats);
-const tailTick = guarded(async () => showFlagged(byId("flagged"), byId("flagged-body"), await tail.refresh()));
+const tailTick = guarded(() => tail.refresh());
 
 async function showDashboard(): Promise<void> {
   signin.hidden = true;
