@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { TypeCompiler } from "@sinclair/typebox/compiler";
+import { compileObjectChecker } from "../http/object-checker";
 import { t } from "elysia";
 import type { NewEvent } from "../db/model";
 import { errorDetail, type ErrorDetail } from "../http/errors";
@@ -9,7 +9,7 @@ import { eventTypeBranches } from "./openapi";
 import type { PreparedEvent } from "./service";
 
 // The single-event schema, compiled once: each batch item meets exactly the rules of POST /api/events.
-const checkEvent = TypeCompiler.Compile(eventBody);
+const checkEvent = compileObjectChecker(eventBody);
 
 // Items are validated one by one (so one bad event cannot sink the rest), so the envelope
 // accepts anything as an item. The Unknown carries the event schema as plain JSON Schema

@@ -1,8 +1,8 @@
-import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { Elysia } from "elysia";
 import type { Config } from "../config";
 import { BodyReader } from "../http/body";
 import { MAX_FIELD_DEPTH } from "../http/nesting";
+import { compileObjectChecker } from "../http/object-checker";
 import { validationDetails, validationFailed } from "../http/validation";
 import { batchEnvelope } from "./batch";
 import { eventBody } from "./model";
@@ -45,7 +45,7 @@ export interface IngestRoutesOptions extends RateLimitOptions {
 export function ingestRoutes({ config, now }: IngestRoutesOptions) {
   const limit = rateLimiter({ config, now });
   const bodies = new BodyReader({ budgetBytes: config.maxBodyBytesInFlight, deadlineMs: config.bodyReadTimeoutMs });
-  const schemas = { event: TypeCompiler.Compile(eventBody), batch: TypeCompiler.Compile(batchEnvelope(config.maxBatchEvents)) };
+  const schemas = { event: compileObjectChecker(eventBody), batch: compileObjectChecker(batchEnvelope(config.maxBatchEvents)) };
   const routes = new Elysia().macro({
     ingest: (body: IngestBody) => {
       const limits = { maxBytes: config.maxBodyBytes, maxDepth: BODY_DEPTH[body] };
