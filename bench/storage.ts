@@ -2,7 +2,8 @@
  * Storage-side helpers for bench/run.ts, run as child processes so their memory and GC stay
  * out of the measurements:
  *   bun bench/storage.ts prefill <db> <rows>            a database holding <rows> events
- *   bun bench/storage.ts ceiling <db> <rows> <sync>     bulk-insert <rows> more; prints rows/s
+ *   bun bench/storage.ts ceiling <db> <rows> <sync> [event-ids]
+ *       bulk-insert <rows> more; prints rows/s; with event-ids each row has a random UUID event_id
  *   bun bench/storage.ts writer <db> <rows>             the service's own writer (SqliteBatchWriter:
  *       every column, the event_id index, the rollups) committing <rows> SDK-shaped events (50 per
  *       session, each with an event_id, a client time and a context) in 512-event transactions,
@@ -16,7 +17,7 @@ import type { NewEvent } from "../src/db/model";
 import { randomRow } from "./rows";
 
 // What the service writes for an event sent without event_id or client time.
-const INSERT = "INSERT INTO user_events (session_id, event_type, payload, created_at, event_id, occurred_at) VALUES (?, ?, ?, ?, NULL, ?)";
+const INSERT = "INSERT INTO user_events (session_id, event_type, payload, created_at, event_id, occurred_at) VALUES (?, ?, ?, ?, ?, ?)";
 const TRANSACTION_ROWS = 1000;
 
 function open(path: string, synchronous: string): Database {
@@ -26,10 +27,11 @@ function open(path: string, synchronous: string): Database {
   return sqlite;
 }
 
-function insertAll(sqlite: Database, rows: ReturnType<typeof randomRow>[]): void {
+/** `eventIds`: each row gets a random UUID event_id, as the SDK sends (its unique index is then written too). */
+function insertAll(sqlite: Database, rows: ReturnType<typeof randomRow>[], eventIds = false): void {
   const insert = sqlite.prepare(INSERT);
   const batch = sqlite.transaction((slice: typeof rows) => {
-    for (const row of slice) insert.run(row.session_id, row.event_type, row.payload, row.created_at, row.created_at);
+    for (const row of slice) insert.run(row.session_id, row.event_type, row.payload, row.created_at, eventIds ? crypto.randomUUID() : null, row.created_at);
   });
   for (let start = 0; start < rows.length; start += TRANSACTION_ROWS) batch(rows.slice(start, start + TRANSACTION_ROWS));
 }
@@ -53,11 +55,11 @@ async function prefill(path: string, count: number): Promise<void> {
   sqlite.close();
 }
 
-function ceiling(path: string, count: number, synchronous: string): void {
+function ceiling(path: string, count: number, synchronous: string, eventIds: boolean): void {
   const sqlite = open(path, synchronous);
   const rows = generate(count, Date.now());
   const started = performance.now();
-  insertAll(sqlite, rows);
+  insertAll(sqlite, rows, eventIds);
   const seconds = (performance.now() - started) / 1000;
   sqlite.close();
   process.stdout.write(`${JSON.stringify({ rows: count, seconds, rowsPerSecond: count / seconds })}\n`);
@@ -105,11 +107,11 @@ function writer(path: string, count: number): void {
   process.stdout.write(`${JSON.stringify({ rows: count, seconds, rowsPerSecond: count / seconds })}\n`);
 }
 
-const [command, path, rows, synchronous = "NORMAL"] = process.argv.slice(2);
+const [command, path, rows, synchronous = "NORMAL", ids] = process.argv.slice(2);
 if (command === "prefill" && path && rows) await prefill(path, Number(rows));
-else if (command === "ceiling" && path && rows) ceiling(path, Number(rows), synchronous);
+else if (command === "ceiling" && path && rows) ceiling(path, Number(rows), synchronous, ids === "event-ids");
 else if (command === "writer" && path && rows) writer(path, Number(rows));
 else {
-  process.stderr.write("usage: bun bench/storage.ts prefill <db> <rows> | ceiling <db> <rows> [sync] | writer <db> <rows>\n");
+  process.stderr.write("usage: bun bench/storage.ts prefill <db> <rows> | ceiling <db> <rows> [sync] [event-ids] | writer <db> <rows>\n");
   process.exit(2);
 }
