@@ -2,7 +2,7 @@ import type { RejectedEvent } from "../events/batch";
 import type { EventType, PlanPayload } from "../events/plan";
 import { keepForNextPage, takeFromLastPage } from "./carry-over";
 import { pageContext, tabCampaign } from "./context";
-import { isValidSessionId, randomId, tabSessionId } from "./ids";
+import { isValidSessionId, tabSessionId, timeOrderedId } from "./ids";
 import {
   backoffMs,
   batchBody,
@@ -120,7 +120,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     let event: QueuedEvent;
     try {
       const context = campaign === undefined ? undefined : pageContext(campaign);
-      event = queuedEvent(JSON.stringify({ event_id: randomId(), session_id: sessionId, event_type: eventType, payload, context, timestamp: Date.now() }));
+      event = queuedEvent(JSON.stringify({ event_id: timeOrderedId(), session_id: sessionId, event_type: eventType, payload, context, timestamp: Date.now() }));
     } catch {
       return report({ type: "dropped", events: 1, reason: "the payload cannot be serialised to JSON" });
     }

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { type Browser, browserTestsEnabled, eventually, launchBrowser, startProxy, storedEvents } from "../support/browser";
 import { type RunningServer, startServer, tempDir } from "../support/server";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+// The SDK makes UUID v7 ids (src/client/ids.ts).
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe.skipIf(!browserTestsEnabled())("the example page in Chromium: clicks become rows", () => {
   let dir: ReturnType<typeof tempDir>;
