@@ -1,5 +1,5 @@
 -- wrk script for bench/batch.ts: POSTs /api/events/batch as the SDK does (src/client/transport.ts):
--- {"sent_at":<ms>,"batch":[...]} with 50 events of ONE session (a tab's), each with an event_id,
+-- {"sent_at":<ms>,"batch":[...]} with 50 events of ONE session (a tab's), each with an event_id (UUID v7),
 -- a client timestamp, a payload and a full context, and a browser User-Agent from a small pool.
 -- Counts 202s (and the status of a refusal) and prints one JSON line.
 local threads = {}
@@ -28,20 +28,29 @@ function init(args)
   sent, accepted, other, last_refusal, refusal_body = 0, 0, 0, 0, ""
 end
 
-local function uuid()
-  return string.format("%08x-%04x-4%03x-%04x-%06x%06x", math.random(0, 0x7fffffff), math.random(0, 0xffff),
+-- A UUID v7 as the SDK makes them (src/client/ids.ts): 48 bits of Unix time in milliseconds, then
+-- random bits, so later ids sort later. wrk's clock has whole seconds: the milliseconds are counted
+-- on from it per thread, which keeps the ids in order as the SDK's are.
+local function uuid(ms)
+  return string.format("%08x-%04x-7%03x-%04x-%06x%06x", math.floor(ms / 65536), ms % 65536,
     math.random(0, 0xfff), 0x8000 + math.random(0, 0x3fff), math.random(0, 0xffffff), math.random(0, 0xffffff))
+end
+
+local last_ms = 0
+local function now_ms()
+  last_ms = math.max(os.time() * 1000, last_ms + 1)
+  return last_ms
 end
 
 function request()
   sent = sent + 1
-  local session = string.format("%08x%08x", math.random(0, 0x7fffffff), math.random(0, 0x7fffffff))
   local now = math.floor(os.time() * 1000)
+  local session = uuid(now_ms())
   local events = {}
   for i = 1, BATCH do
     local kind = payloads[math.random(1, 3)]
     local payload = string.format(kind[2], math.random(0, 99999), math.random(1, 48))
-    events[i] = '{"event_id":"' .. uuid() .. '","session_id":"' .. session .. '","event_type":"' .. kind[1] ..
+    events[i] = '{"event_id":"' .. uuid(now_ms()) .. '","session_id":"' .. session .. '","event_type":"' .. kind[1] ..
       '","payload":' .. payload .. ',' .. string.format(context, math.random(1, 50), math.random(1, 20), math.random(1, 5)) ..
       ',"timestamp":' .. (now - (BATCH - i) * 1000) .. '}'
   end

@@ -3,7 +3,7 @@
  * out of the measurements:
  *   bun bench/storage.ts prefill <db> <rows>            a database holding <rows> events
  *   bun bench/storage.ts ceiling <db> <rows> <sync> [event-ids]
- *       bulk-insert <rows> more; prints rows/s; with event-ids each row has a random UUID event_id
+ *       bulk-insert <rows> more; prints rows/s; with event-ids each row has an event_id (UUID v7, as the SDK's)
  *   bun bench/storage.ts writer <db> <rows>             the service's own writer (SqliteBatchWriter:
  *       every column, the event_id index, the rollups) committing <rows> SDK-shaped events (50 per
  *       session, each with an event_id, a client time and a context) in 512-event transactions,
@@ -12,6 +12,7 @@
 import { Database } from "bun:sqlite";
 import { pushSchema } from "../src/db/sqlite/push";
 import * as schema from "../src/db/sqlite/schema";
+import { timeOrderedId } from "../src/client/ids";
 import { SqliteBatchWriter } from "../src/db/sqlite/batch-writer";
 import type { NewEvent } from "../src/db/model";
 import { randomRow } from "./rows";
@@ -27,11 +28,11 @@ function open(path: string, synchronous: string): Database {
   return sqlite;
 }
 
-/** `eventIds`: each row gets a random UUID event_id, as the SDK sends (its unique index is then written too). */
+/** `eventIds`: each row gets an event_id, a UUID v7 as the SDK makes (its unique index is then written too). */
 function insertAll(sqlite: Database, rows: ReturnType<typeof randomRow>[], eventIds = false): void {
   const insert = sqlite.prepare(INSERT);
   const batch = sqlite.transaction((slice: typeof rows) => {
-    for (const row of slice) insert.run(row.session_id, row.event_type, row.payload, row.created_at, eventIds ? crypto.randomUUID() : null, row.created_at);
+    for (const row of slice) insert.run(row.session_id, row.event_type, row.payload, row.created_at, eventIds ? timeOrderedId(row.created_at) : null, row.created_at);
   });
   for (let start = 0; start < rows.length; start += TRANSACTION_ROWS) batch(rows.slice(start, start + TRANSACTION_ROWS));
 }
@@ -71,13 +72,13 @@ function sdkEvents(count: number, from: number): NewEvent[] {
   let sessionId = "";
   for (let i = 0; i < count; i++) {
     const row = randomRow(from + i);
-    if (i % 50 === 0) sessionId = row.session_id.slice(0, 16);
+    if (i % 50 === 0) sessionId = timeOrderedId(row.created_at);
     events.push({
       sessionId,
       eventType: row.event_type,
       payload: row.payload,
       createdAt: new Date(row.created_at),
-      eventId: crypto.randomUUID(),
+      eventId: timeOrderedId(row.created_at),
       occurredAt: new Date(row.created_at - 1000),
       path: `/search/${i % 50}`,
       referrer: `https://www.example.org/blog/post-${i % 20}`,
