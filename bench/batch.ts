@@ -21,6 +21,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { startService } from "./service";
+import { runWrk } from "./wrk";
 
 const ROOT = join(import.meta.dir, "..");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -44,12 +45,7 @@ async function output(command: string[]): Promise<string> {
 }
 
 async function wrk(url: string, seconds: number): Promise<{ events: number; seconds: number; p99Ms: number }> {
-  const wrkPath = Bun.which("wrk");
-  if (!wrkPath) throw new Error("wrk is not installed: apt-get install -y wrk");
-  const text = await output([wrkPath, "-t2", `-c${CONNECTIONS}`, `-d${seconds}s`, "--timeout", "10s", "-s", "bench/sdk-batch.lua", url]);
-  const line = text.split("\n").find((candidate) => candidate.startsWith("WRK_JSON "));
-  if (!line) throw new Error(`wrk printed no result: ${text}`);
-  const result = JSON.parse(line.slice("WRK_JSON ".length)) as { duration_us: number; accepted: number; other: number; refusal: number; p99: number };
+  const result = await runWrk<{ duration_us: number; accepted: number; other: number; refusal: number; p99: number }>({ url, script: "bench/sdk-batch.lua", connections: CONNECTIONS, seconds });
   if (result.other > 0) throw new Error(`${result.other} batches were not answered 202 (one got ${result.refusal})`);
   return { events: result.accepted * BATCH, seconds: result.duration_us / 1e6, p99Ms: result.p99 / 1000 };
 }

@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-
-const ROOT = join(import.meta.dir, "..");
+import { runWrk } from "./wrk";
 
 export interface FixedBody {
   /** Route the body is POSTed to. */
@@ -31,20 +30,15 @@ let files = 0;
  * stops) has the expected status: a row must measure the path it names.
  */
 export async function wrkFixedBody(url: string, request: FixedBody, connections: number, seconds: number): Promise<FixedBodyResult> {
-  const wrk = Bun.which("wrk");
-  if (!wrk) throw new Error("wrk is not installed: apt-get install -y wrk");
   const file = join(work, `body-${files++}`);
   writeFileSync(file, request.body);
-  const child = Bun.spawn([wrk, "-t2", `-c${connections}`, `-d${seconds}s`, "--timeout", "10s", "-s", join(ROOT, "bench/fixed-body.lua"), url], {
-    env: { ...process.env, BENCH_BODY_FILE: file, BENCH_PATH: request.path, BENCH_TYPE: request.type },
-    stdout: "pipe",
-    stderr: "inherit",
+  const result = await runWrk<{ requests: number; seconds: number; p50: number; p99: number; statuses: Record<string, number> }>({
+    url,
+    script: "bench/fixed-body.lua",
+    connections,
+    seconds,
+    env: { BENCH_BODY_FILE: file, BENCH_PATH: request.path, BENCH_TYPE: request.type },
   });
-  const text = await new Response(child.stdout).text();
-  if ((await child.exited) !== 0) throw new Error(`wrk failed: ${text}`);
-  const line = text.split("\n").find((candidate) => candidate.startsWith("WRK_JSON "));
-  if (!line) throw new Error(`wrk printed no result: ${text}`);
-  const result = JSON.parse(line.slice("WRK_JSON ".length)) as { requests: number; seconds: number; p50: number; p99: number; statuses: Record<string, number> };
   const right = result.statuses[String(request.status)] ?? 0;
   if (right < result.requests * 0.99) throw new Error(`POST ${request.path}: expected ${request.status}, got ${JSON.stringify(result.statuses)}`);
   return { perSecond: right / result.seconds, p50Ms: result.p50 / 1000, p99Ms: result.p99 / 1000 };

@@ -19,6 +19,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { startNginx } from "../test/support/nginx";
 import { type BenchPostgres, benchPostgres } from "./postgres";
+import { runWrk } from "./wrk";
 
 const ROOT = join(import.meta.dir, "..");
 const ROUNDS = 2;
@@ -195,11 +196,8 @@ interface WrkResult {
   max: number;
 }
 
-async function wrk(url: string, seconds: number, connections = CONNECTIONS): Promise<WrkResult> {
-  const text = await output([wrkPath, "-t2", `-c${connections}`, `-d${seconds}s`, "--timeout", "10s", "-s", "bench/events.lua", `${url}/api/events`]);
-  const line = text.split("\n").find((candidate) => candidate.startsWith("WRK_JSON "));
-  if (!line) throw new Error(`wrk printed no result: ${text}`);
-  return JSON.parse(line.slice("WRK_JSON ".length)) as WrkResult;
+function wrk(url: string, seconds: number, connections = CONNECTIONS): Promise<WrkResult> {
+  return runWrk<WrkResult>({ url: `${url}/api/events`, script: "bench/events.lua", connections, seconds });
 }
 
 interface FixedRateResult {

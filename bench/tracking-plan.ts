@@ -15,8 +15,8 @@ import { Database } from "bun:sqlite";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { startServer, tempDir } from "../test/support/server";
+import { runWrk } from "./wrk";
 
-const ROOT = join(import.meta.dir, "..");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONNECTIONS = 64;
@@ -31,18 +31,13 @@ const BUDGET = { single: 0.85, batch: 0.9 };
 const log = (line: string) => process.stderr.write(`[tracking-plan bench] ${line}\n`);
 
 async function wrk(url: string, mode: Mode, size: number, seconds: number) {
-  const wrkPath = Bun.which("wrk");
-  if (!wrkPath) throw new Error("wrk is not installed: apt-get install -y wrk");
-  const child = Bun.spawn([wrkPath, "-t2", `-c${CONNECTIONS}`, `-d${seconds}s`, "--timeout", "10s", "-s", "bench/tracking-plan.lua", url, "--", mode, String(size)], {
-    cwd: ROOT,
-    stdout: "pipe",
-    stderr: "inherit",
+  const result = await runWrk<{ duration_us: number; accepted: number; other: number; p50: number; p99: number }>({
+    url,
+    script: "bench/tracking-plan.lua",
+    connections: CONNECTIONS,
+    seconds,
+    args: [mode, String(size)],
   });
-  const text = await new Response(child.stdout).text();
-  if ((await child.exited) !== 0) throw new Error(`wrk failed: ${text}`);
-  const line = text.split("\n").find((candidate) => candidate.startsWith("WRK_JSON "));
-  if (!line) throw new Error(`wrk printed no result: ${text}`);
-  const result = JSON.parse(line.slice(9)) as { duration_us: number; accepted: number; other: number; p50: number; p99: number };
   if (result.other > 0) throw new Error(`${result.other} answers were not 202 (${mode}, ${size} per request)`);
   return { ...result, eventsPerSecond: (result.accepted * size) / (result.duration_us / 1e6), accepted: result.accepted * size };
 }
