@@ -1,6 +1,7 @@
 import { apiJson, type ListedEvent } from "./api";
 import { element } from "./dom";
 import { type Range, rangeQuery } from "./range";
+import { eventRow } from "./tail";
 
 export const FLAGGED_ROWS = 20;
 
@@ -23,11 +24,6 @@ export async function showFlagged(body: HTMLTableSectionElement, range: Range): 
 }
 
 function flaggedRow(event: ListedEvent): HTMLTableRowElement {
-  const row = element("tr");
-  row.dataset.eventId = String(event.id);
-  const received = element("td", new Date(event.created_at).toLocaleTimeString());
-  received.title = event.created_at;
   const broken = (event.violations ?? []).map((violation) => `${violation.path} ${violation.message}`).join("; ");
-  row.append(received, element("td", event.event_type), element("td", event.session_id, "mono"), element("td", broken, "mono"));
-  return row;
+  return eventRow(event, element("td", broken, "mono"));
 }

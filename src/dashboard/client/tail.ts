@@ -22,11 +22,18 @@ export class LiveTail {
   }
 
   private row(event: ListedEvent, fresh: boolean): HTMLTableRowElement {
-    const row = element("tr", "", fresh ? "new" : undefined);
-    row.dataset.eventId = String(event.id);
-    const received = element("td", new Date(event.created_at).toLocaleTimeString());
-    received.title = event.created_at;
-    row.append(received, element("td", event.event_type), element("td", event.session_id, "mono"), element("td", JSON.stringify(event.payload), "mono payload"));
+    const row = eventRow(event, element("td", JSON.stringify(event.payload), "mono payload"));
+    if (fresh) row.className = "new";
     return row;
   }
+}
+
+/** A table row for one listed event: when it was received, its type, its session, then `detail`. */
+export function eventRow(event: ListedEvent, detail: HTMLTableCellElement): HTMLTableRowElement {
+  const row = element("tr");
+  row.dataset.eventId = String(event.id);
+  const received = element("td", new Date(event.created_at).toLocaleTimeString());
+  received.title = event.created_at;
+  row.append(received, element("td", event.event_type), element("td", event.session_id, "mono"), detail);
+  return row;
 }
